@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/** `wfm`: the command-line entry point. One file per command; `--help` on each. */
+import { Command } from 'commander';
+import { registerClient } from './client-create.js';
+import { registerDemo } from './demo.js';
+import { registerExport } from './export.js';
+import { registerImport } from './import.js';
+import { registerRebuild } from './rebuild.js';
+import { registerServe } from './serve.js';
+import { registerSimulate } from './simulate.js';
+
+const program = new Command('wfm')
+  .description('wfm-metrics: workforce-management metrics for messaging contact centers')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerServe(program);
+registerImport(program);
+registerClient(program);
+registerRebuild(program);
+registerExport(program);
+registerSimulate(program);
+registerDemo(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,112 @@
+/**
+ * The storage port. Every backend (sqlite/, postgres/, memory/) implements it with the same
+ * behaviour, proven by one contract test suite run against each.
+ *
+ * Snapshots: every write transaction that stores something bumps the account's version;
+ * derived rows carry the version range in which they are current, so a read "as of version v"
+ * sees exactly what a read at that moment saw (spec/api.md "Pagination links").
+ */
+import type { WfmEvent } from '../domain/events.js';
+import type { ActivityRecord, DataQualityItem } from '../domain/records.js';
+
+/** A validated event with its canonical JSON (the idempotency identity). */
+export interface CanonicalEvent {
+  event: WfmEvent;
+  canonical: string;
+}
+
+export interface IngestOutcome {
+  /** newly stored */
+  accepted: number;
+  /** identical to a stored event (the batch itself is deduplicated before the store sees it) */
+  duplicates: number;
+  /** positions (in the input array) of events whose id is stored with other content */
+  conflicts: number[];
+  /** the account's version after the write (unchanged when nothing was stored) */
+  version: number;
+}
+
+export interface TimeWindow {
+  from: number;
+  to: number;
+}
+
+export type ActivityFilter =
+  | { kind: 'none' }
+  | { kind: 'agentId'; value: number }
+  | { kind: 'employeeId'; value: string }
+  | { kind: 'groupId'; value: number };
+
+export interface PageRequest {
+  offset: number;
+  limit: number;
+}
+
+export interface Page<T> {
+  count: number;
+  items: T[];
+}
+
+export interface AgentActivityGroup {
+  agentId: number;
+  records: ActivityRecord[];
+}
+
+export interface ApiClient {
+  clientId: string;
+  accountId: string;
+  secretHash: string;
+  scopes: string[];
+  createdAt: number;
+}
+
+export interface AccountVersion {
+  /** the current version: reads without a snapshot mark answer as of it */
+  version: number;
+  /** snapshots of versions below this one have expired (settings changed, retention dropped data) */
+  floor: number;
+}
+
+export interface Store {
+  /** 'sqlite', 'postgres' or 'memory' */
+  readonly kind: string;
+  close(): Promise<void>;
+  /** throws when the store cannot be reached */
+  ping(): Promise<void>;
+
+  /** Stores new events and recomputes what they affect, atomically; nothing is written when any conflicts. */
+  ingest(accountId: string, events: readonly CanonicalEvent[]): Promise<IngestOutcome>;
+  /** Positions of events whose id is stored with other content (no write). */
+  findConflicts(accountId: string, events: readonly CanonicalEvent[]): Promise<number[]>;
+
+  accountVersion(accountId: string): Promise<AccountVersion>;
+
+  statusChanges(
+    accountId: string,
+    version: number,
+    window: TimeWindow,
+    filter: ActivityFilter,
+    page: PageRequest,
+  ): Promise<Page<ActivityRecord>>;
+  /** v1: agents with at least one matching record, by agentId, each with all its matching records */
+  statusChangesByAgent(
+    accountId: string,
+    version: number,
+    window: TimeWindow,
+    filter: ActivityFilter,
+    page: PageRequest,
+  ): Promise<Page<AgentActivityGroup>>;
+  dataQuality(accountId: string, version: number, window: TimeWindow, page: PageRequest): Promise<Page<DataQualityItem>>;
+
+  /** Raw events of one account in (time, type rank, id) order, as canonical JSON lines. */
+  exportEvents(accountId: string): AsyncIterable<string>;
+  /** Accounts that have stored events. */
+  accountsWithEvents(): Promise<string[]>;
+  /** Recomputes every derived record of the account from its raw events. */
+  rebuild(accountId: string): Promise<void>;
+
+  createClient(client: ApiClient): Promise<void>;
+  findClient(clientId: string): Promise<ApiClient | undefined>;
+  /** A named secret generated once and kept, so every process on one store shares it. */
+  sharedSecret(name: string, generate: () => string): Promise<string>;
+}
