@@ -13,8 +13,11 @@ import type { Store } from '../store/store.js';
 import { HttpMetrics } from './http-metrics.js';
 import { dataQualityRoutes } from './routes/data-quality.js';
 import { eventsRoutes } from './routes/events.js';
+import { handleTimeRoutes } from './routes/handle-time.js';
 import { healthRoutes } from './routes/health.js';
+import { nhtRoutes } from './routes/nht.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { settingsRoutes } from './routes/settings.js';
 import { statusChangesRoutes } from './routes/status-changes.js';
 import { SnapshotTokens } from './snapshot-token.js';
 
@@ -99,6 +102,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(eventsRoutes(ctx));
   await app.register(statusChangesRoutes(ctx));
   await app.register(dataQualityRoutes(ctx));
+  await app.register(handleTimeRoutes(ctx));
+  await app.register(nhtRoutes(ctx));
+  await app.register(settingsRoutes(ctx));
   await app.register(healthRoutes(ctx));
   return app;
 }

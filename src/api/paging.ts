@@ -87,6 +87,29 @@ function readInstant(value: string | undefined, field: string, causes: Cause[]):
   return parsed;
 }
 
+/**
+ * A window given either as RFC 3339 `from`/`to` or as epoch-ms `fromMillis`/`toMillis` (not
+ * both forms); defaults to the `defaultSpanMs` before `now`.
+ */
+export function readWindowEitherForm(
+  query: { from?: string | undefined; to?: string | undefined; fromMillis?: number | undefined; toMillis?: number | undefined },
+  now: number,
+  defaultSpanMs: number,
+  maxSpanMs: number,
+  causes: Cause[],
+): TimeWindow {
+  const millis = query.fromMillis !== undefined || query.toMillis !== undefined;
+  if (!millis) return readWindow(query, now, defaultSpanMs, maxSpanMs, causes);
+  if (query.from !== undefined || query.to !== undefined) {
+    causes.push({ field: 'fromMillis', message: 'give either from/to or fromMillis/toMillis, not both' });
+    return { from: 0, to: 0 };
+  }
+  for (const field of ['fromMillis', 'toMillis'] as const) {
+    if (query[field] === undefined) causes.push({ field, message: 'required when the other end of the window is given' });
+  }
+  return checkWindow(query.fromMillis, query.toMillis, maxSpanMs, causes, { from: 'fromMillis', to: 'toMillis' });
+}
+
 /** Offset and limit with the endpoint's default and maximum. */
 export function readPage(
   query: { offset?: number | undefined; limit?: number | undefined },

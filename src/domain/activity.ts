@@ -16,8 +16,6 @@ export interface AgentActivityState {
   profile: Profile;
   /** the conversation the agent has selected on screen (for `blurNotInFocus`) */
   focus: string | null;
-  /** conversations where the agent has an open segment (for the ignored segment events) */
-  openSegments: string[];
 }
 
 interface OpenSession {
@@ -28,7 +26,7 @@ interface OpenSession {
 }
 
 export function initialAgentActivityState(): AgentActivityState {
-  return { lastKey: null, session: null, profile: DEFAULT_PROFILE, focus: null, openSegments: [] };
+  return { lastKey: null, session: null, profile: DEFAULT_PROFILE, focus: null };
 }
 
 /** A logged-in span [start, end) of one session; end null while the session is open. */
@@ -63,8 +61,7 @@ export function canContinue(state: AgentActivityState, events: readonly WfmEvent
 
 /**
  * Run the agent state machine of spec/metrics.md §1 over one agent's events: activity records,
- * logged-in sessions, and the data-quality cases that one agent's events reveal (every segment
- * event names its agent, so the ignored segment starts and ends are found here too).
+ * logged-in sessions, and the data-quality cases of status and focus (segments: agent-workload.ts).
  * `events` must be sorted in the total order and all come after `state.lastKey`
  * (see {@link canContinue}); non-agent-activity events (segments, messages) are skipped.
  *
@@ -80,7 +77,6 @@ export function advanceAgentActivity(
   const issues: DataQualityItem[] = [];
   const sessions: SessionSpan[] = [];
   let { session, profile, focus, lastKey } = state;
-  const openSegments = new Set(state.openSegments);
   const closeSession = (at: number): void => {
     if (session) sessions.push({ sessionId: session.sessionId, start: session.start, end: at });
     session = null;
@@ -172,13 +168,6 @@ export function advanceAgentActivity(
         closeSession(e.time);
         break;
       }
-      case 'segment.start':
-        if (openSegments.has(e.conversationId)) issue(e, 'segmentStartWhileOpen');
-        else openSegments.add(e.conversationId);
-        break;
-      case 'segment.end':
-        if (!openSegments.delete(e.conversationId)) issue(e, 'segmentEndWithoutStart');
-        break;
       case 'workspace.focus':
         focus = e.conversationId;
         break;
@@ -192,5 +181,5 @@ export function advanceAgentActivity(
   }
   const finalSession = session as OpenSession | null;
   if (finalSession) sessions.push({ sessionId: finalSession.sessionId, start: finalSession.start, end: null });
-  return { state: { lastKey, session: finalSession, profile, focus, openSegments: [...openSegments].sort() }, records, issues, sessions };
+  return { state: { lastKey, session: finalSession, profile, focus }, records, issues, sessions };
 }

@@ -50,6 +50,16 @@ export interface AhtSettings {
 }
 
 /**
+ * The agent-level ignored events (`blurNotInFocus`, `offlineWithoutSession`) among the events
+ * given, when the caller already knows them (a store keeps them as data-quality rows). Then
+ * `events` need only hold the events naming A or C in the span of the pair's segments, plus
+ * what sets A's focus before it and A's profile writes.
+ */
+export interface KnownIgnoredEvents {
+  ignoredEventIds: ReadonlySet<string>;
+}
+
+/**
  * All CLOSED segments of one (agent, conversation) pair, in start order, with their units.
  *
  * `events` must be sorted in the total order (compareEvents) and contain every event naming the
@@ -69,12 +79,16 @@ export function computePairHandleTimes(
   conversationId: string,
   events: readonly WfmEvent[],
   settings: AhtSettings,
+  known?: KnownIgnoredEvents,
 ): SegmentHandleTime[] {
   const all = dedupeSorted(events);
   const pair: Pair = { agentId, conversationId };
   const pairEvents = all.filter((e) => namesPair(e, pair));
+  const ignored = known
+    ? new Set([...trackSegments(pairEvents).ignoredEventIds, ...known.ignoredEventIds])
+    : ignoredEventIds(pair, all, pairEvents);
   const timeline = new PairTimeline(pair, settings.idleTimeoutMillis, {
-    ignored: ignoredEventIds(pair, all, pairEvents),
+    ignored,
     streakAfter: streakAfterOwnMessages(pair, pairEvents),
     profileWrites: profileWritesOf(agentId, pairEvents),
   });

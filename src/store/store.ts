@@ -6,7 +6,9 @@
  * derived rows carry the version range in which they are current, so a read "as of version v"
  * sees exactly what a read at that moment saw (spec/api.md "Pagination links").
  */
+import type { SegmentHandleTime } from '../domain/aht.js';
 import type { WfmEvent } from '../domain/events.js';
+import type { NhtFacts } from '../domain/nht.js';
 import type { ActivityRecord, DataQualityItem } from '../domain/records.js';
 
 /** A validated event with its canonical JSON (the idempotency identity). */
@@ -67,6 +69,33 @@ export interface AccountVersion {
   floor: number;
 }
 
+/** Per-account settings (spec/events.md "Account settings"). */
+export interface AccountSettings {
+  defaultMaxSlots: number;
+  idleTimeoutMillis: number;
+}
+
+export const DEFAULT_SETTINGS: Readonly<AccountSettings> = Object.freeze({ defaultMaxSlots: 4, idleTimeoutMillis: 0 });
+
+export const SEGMENT_SORT_FIELDS = ['endTime', 'startTime', 'conversationId', 'agentId', 'employeeId', 'skillId', 'groupId'] as const;
+export type SegmentSortField = (typeof SEGMENT_SORT_FIELDS)[number];
+
+export interface SegmentFilters {
+  conversationId?: string;
+  agentId?: number;
+  employeeId?: string;
+  skillId?: number;
+  groupId?: number;
+}
+
+export interface SegmentQuery {
+  /** selects segments by end time: from ≤ end < to */
+  window: TimeWindow;
+  filters: SegmentFilters;
+  sort: { field: SegmentSortField; descending: boolean };
+  page: PageRequest;
+}
+
 export interface Store {
   /** 'sqlite', 'postgres' or 'memory' */
   readonly kind: string;
@@ -97,6 +126,22 @@ export interface Store {
     page: PageRequest,
   ): Promise<Page<AgentActivityGroup>>;
   dataQuality(accountId: string, version: number, window: TimeWindow, page: PageRequest): Promise<Page<DataQualityItem>>;
+
+  settings(accountId: string): Promise<AccountSettings>;
+  /**
+   * Changes settings and recomputes every derived record they affect, past included, in one
+   * switch: reads answer from the old settings until it, and snapshots taken before expire.
+   */
+  updateSettings(accountId: string, changes: Partial<AccountSettings>): Promise<AccountSettings>;
+
+  /** AHT: closed segments ending in the window, filtered, sorted (ties by segmentId), paged. */
+  segments(accountId: string, version: number, query: SegmentQuery): Promise<Page<SegmentHandleTime>>;
+  segment(accountId: string, version: number, segmentId: string): Promise<SegmentHandleTime | undefined>;
+  /** Every closed segment ending in the window, by (end, segmentId), streamed. */
+  segmentsEndingIn(accountId: string, version: number, window: TimeWindow): AsyncIterable<SegmentHandleTime>;
+
+  /** The NHT facts touching [from, to) (whole hours: the caller widens the window), as of a version. */
+  nhtFacts(accountId: string, version: number, window: TimeWindow): Promise<NhtFacts>;
 
   /** Raw events of one account in (time, type rank, id) order, as canonical JSON lines. */
   exportEvents(accountId: string): AsyncIterable<string>;

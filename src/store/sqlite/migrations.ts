@@ -7,6 +7,9 @@ import type Database from 'better-sqlite3';
  * Times are INTEGER epoch ms. Every table leads with account_id. Derived rows carry
  * [valid_from, valid_to) in account versions for snapshot reads (valid_to NULL = current).
  */
+/** The end_time of a span that is still open (larger than any event time). */
+export const OPEN_END = 8_640_000_000_000_000;
+
 const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE shared_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -90,6 +93,98 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX data_quality_by_time ON data_quality (account_id, time, event_id);
   CREATE INDEX data_quality_by_agent ON data_quality (account_id, agent_id);
   CREATE INDEX data_quality_superseded ON data_quality (account_id, valid_to) WHERE valid_to IS NOT NULL;
+  `,
+  // Handle time and workload: account settings, AHT segments, NHT facts.
+  `
+  ALTER TABLE accounts ADD COLUMN default_max_slots INTEGER NOT NULL DEFAULT 4;
+  ALTER TABLE accounts ADD COLUMN idle_timeout_ms INTEGER NOT NULL DEFAULT 0;
+
+  ALTER TABLE events ADD COLUMN skill_id INTEGER;
+  ALTER TABLE events ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX events_by_conversation ON events (account_id, conversation_id, time, rank, event_id) WHERE conversation_id IS NOT NULL;
+  CREATE INDEX events_profile_writes ON events (account_id, agent_id, time) WHERE rank IN (0, 1);
+  CREATE INDEX events_queued ON events (account_id, time) WHERE rank = 3;
+
+  CREATE INDEX data_quality_by_conversation ON data_quality (account_id, conversation_id) WHERE conversation_id IS NOT NULL;
+
+  -- AHT: one row per closed segment, with its handle-time units as JSON.
+  CREATE TABLE segments (
+    account_id TEXT NOT NULL,
+    segment_id TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    agent_id INTEGER NOT NULL,
+    skill_id INTEGER NOT NULL,
+    employee_id TEXT NOT NULL,
+    group_id INTEGER NOT NULL,
+    start_time INTEGER NOT NULL,
+    end_time INTEGER NOT NULL,
+    end_reason TEXT NOT NULL,
+    total_handle_ms INTEGER NOT NULL,
+    in_focus_ms INTEGER NOT NULL,
+    units TEXT NOT NULL,
+    valid_from INTEGER NOT NULL,
+    valid_to INTEGER
+  );
+  CREATE INDEX segments_by_end ON segments (account_id, end_time, segment_id);
+  CREATE INDEX segments_by_pair ON segments (account_id, conversation_id, agent_id);
+  CREATE INDEX segments_by_agent ON segments (account_id, agent_id, end_time);
+  CREATE INDEX segments_by_id ON segments (account_id, segment_id);
+  CREATE INDEX segments_superseded ON segments (account_id, valid_to) WHERE valid_to IS NOT NULL;
+
+  -- NHT facts, per agent. Open spans store end_time ${OPEN_END} so overlap queries use one index.
+  CREATE TABLE workload_sessions (
+    account_id TEXT NOT NULL,
+    agent_id INTEGER NOT NULL,
+    session_id INTEGER NOT NULL,
+    start_time INTEGER NOT NULL,
+    end_time INTEGER NOT NULL,
+    valid_from INTEGER NOT NULL,
+    valid_to INTEGER
+  );
+  CREATE INDEX workload_sessions_by_end ON workload_sessions (account_id, end_time);
+  CREATE INDEX workload_sessions_by_agent ON workload_sessions (account_id, agent_id, start_time);
+
+  CREATE TABLE workload_segments (
+    account_id TEXT NOT NULL,
+    agent_id INTEGER NOT NULL,
+    segment_id TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    skill_id INTEGER NOT NULL,
+    start_time INTEGER NOT NULL,
+    end_time INTEGER NOT NULL,
+    start_event_id TEXT NOT NULL,
+    valid_from INTEGER NOT NULL,
+    valid_to INTEGER
+  );
+  CREATE INDEX workload_segments_by_end ON workload_segments (account_id, end_time);
+  CREATE INDEX workload_segments_by_agent ON workload_segments (account_id, agent_id, start_time);
+  CREATE INDEX workload_segments_by_conversation ON workload_segments (account_id, conversation_id);
+
+  CREATE TABLE workload_messages (
+    account_id TEXT NOT NULL,
+    agent_id INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    skill_id INTEGER NOT NULL,
+    segment_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    valid_from INTEGER NOT NULL,
+    valid_to INTEGER
+  );
+  CREATE INDEX workload_messages_by_time ON workload_messages (account_id, time);
+  CREATE INDEX workload_messages_by_agent ON workload_messages (account_id, agent_id, time);
+
+  CREATE TABLE workload_profile (
+    account_id TEXT NOT NULL,
+    agent_id INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    rank INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    max_slots INTEGER,
+    skills TEXT,
+    valid_from INTEGER NOT NULL,
+    valid_to INTEGER
+  );
+  CREATE INDEX workload_profile_by_agent ON workload_profile (account_id, agent_id, time);
   `,
 ];
 

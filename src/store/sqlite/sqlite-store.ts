@@ -3,11 +3,15 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AgentActivityState } from '../../domain/activity.js';
 import { advanceAgentActivity, canContinue, initialAgentActivityState } from '../../domain/activity.js';
+import type { AgentWorkloadState } from '../../domain/agent-workload.js';
+import { advanceAgentWorkload, initialAgentWorkloadState } from '../../domain/agent-workload.js';
+import type { SegmentHandleTime } from '../../domain/aht.js';
 import type { WfmEvent } from '../../domain/events.js';
-import { compareEvents, TYPE_RANK } from '../../domain/events.js';
+import { agentOf, compareEvents, TYPE_RANK } from '../../domain/events.js';
+import type { NhtFacts } from '../../domain/nht.js';
 import type { ActivityRecord, DataQualityItem } from '../../domain/records.js';
-import { activityRecordKey, dataQualityKey, diffRows } from '../derived-rows.js';
 import type {
+  AccountSettings,
   AccountVersion,
   ActivityFilter,
   AgentActivityGroup,
@@ -16,10 +20,15 @@ import type {
   IngestOutcome,
   Page,
   PageRequest,
+  SegmentQuery,
   Store,
   TimeWindow,
 } from '../store.js';
+import { DEFAULT_SETTINGS } from '../store.js';
+import { HandleTimeDeriver } from './handle-time.js';
 import { migrate } from './migrations.js';
+import { readNhtFacts } from './nht-facts.js';
+import { ACTIVITY_COLUMNS, type DerivedTables, derivedTables, rowToActivityRecord, rowToIssue, rowToSegment } from './tables.js';
 
 export interface SqliteStoreOptions {
   /** file path, or ':memory:' */
@@ -29,39 +38,25 @@ export interface SqliteStoreOptions {
   now?: () => number;
 }
 
-interface ActivityRow {
-  rowid: number;
-  time: number;
-  agent_id: number;
-  session_id: number;
-  sequence_number: number;
-  event_id: string;
-  status_type: number;
-  status_sub_type: number;
-  has_reason: number;
-  reason_id: number | null;
-  reason_text: string | null;
-  prev_status_change_time: number | null;
-  employee_id: string;
-  login_name: string;
-  user_name: string;
-  group_id: number;
-}
-
-interface DataQualityRow {
-  rowid: number;
-  time: number;
-  event_id: string;
-  kind: DataQualityItem['kind'];
-  agent_id: number | null;
-  conversation_id: string | null;
+/** Both per-agent machines' states, saved so the next in-order batch continues from them. */
+interface AgentState {
+  activity: AgentActivityState;
+  workload: AgentWorkloadState;
 }
 
 const VISIBLE = 'valid_from <= @version AND (valid_to IS NULL OR valid_to > @version)';
-const ACTIVITY_COLUMNS =
-  'rowid, time, agent_id, session_id, sequence_number, event_id, status_type, status_sub_type, has_reason, reason_id, reason_text, prev_status_change_time, employee_id, login_name, user_name, group_id';
+const ACTIVITY_SELECT = ACTIVITY_COLUMNS.join(', ');
 /** How many versions pass between collections of superseded rows. */
 const COLLECT_EVERY = 64;
+const SEGMENT_SORT_COLUMNS = {
+  endTime: 'end_time',
+  startTime: 'start_time',
+  conversationId: 'conversation_id',
+  agentId: 'agent_id',
+  employeeId: 'employee_id',
+  skillId: 'skill_id',
+  groupId: 'group_id',
+} as const;
 
 /** The embedded store: one SQLite file in WAL mode, zero services needed. */
 export class SqliteStore implements Store {
@@ -70,6 +65,8 @@ export class SqliteStore implements Store {
   private readonly now: () => number;
   private readonly snapshotTtlMs: number;
   private readonly stmt: ReturnType<typeof prepareStatements>;
+  private readonly tables: DerivedTables;
+  private readonly handleTime: HandleTimeDeriver;
 
   constructor(options: SqliteStoreOptions) {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
@@ -82,6 +79,8 @@ export class SqliteStore implements Store {
     this.now = options.now ?? Date.now;
     this.snapshotTtlMs = options.snapshotTtlMs;
     this.stmt = prepareStatements(this.db);
+    this.tables = derivedTables(this.db);
+    this.handleTime = new HandleTimeDeriver(this.db, this.tables);
   }
 
   async close(): Promise<void> {
@@ -105,19 +104,15 @@ export class SqliteStore implements Store {
           return { accepted: 0, duplicates: conflicts.length > 0 ? 0 : duplicates, conflicts, version: current };
         }
         const version = this.bumpVersion(accountId, current);
-        for (const { event, canonical } of fresh) {
-          this.stmt.insertEvent.run(
-            accountId,
-            event.id,
-            event.time,
-            TYPE_RANK[event.type],
-            'agentId' in event && event.agentId !== undefined ? event.agentId : null,
-            'conversationId' in event ? event.conversationId : null,
-            canonical,
-          );
+        for (const { event, canonical } of fresh) this.insertEvent(accountId, event, canonical, version);
+        const freshEvents = fresh.map((f) => f.event);
+        const changedConversations = new Set<string>();
+        for (const [agentId, agentEvents] of groupByAgent(freshEvents)) {
+          for (const c of this.deriveAgent(accountId, agentId, agentEvents, version)) changedConversations.add(c);
         }
-        for (const [agentId, agentEvents] of groupByAgent(fresh.map((f) => f.event))) {
-          this.deriveAgent(accountId, agentId, agentEvents, version);
+        const { idleTimeoutMillis } = this.readSettings(accountId);
+        for (const pair of this.handleTime.affectedPairs(accountId, freshEvents, changedConversations)) {
+          this.handleTime.derivePair(accountId, pair, version, idleTimeoutMillis);
         }
         if (version % COLLECT_EVERY === 0) this.collectHistory(accountId);
         return { accepted: fresh.length, duplicates, conflicts: [], version };
@@ -141,11 +136,11 @@ export class SqliteStore implements Store {
     const count = (this.db.prepare(`SELECT count(*) AS n FROM activity_records WHERE ${where}`).get(params) as { n: number }).n;
     const rows = this.db
       .prepare(
-        `SELECT ${ACTIVITY_COLUMNS} FROM activity_records WHERE ${where}
+        `SELECT ${ACTIVITY_SELECT} FROM activity_records WHERE ${where}
          ORDER BY time, agent_id, session_id, sequence_number, event_id LIMIT @limit OFFSET @offset`,
       )
-      .all({ ...params, limit: page.limit, offset: page.offset }) as ActivityRow[];
-    return { count, items: rows.map(rowToRecord) };
+      .all({ ...params, limit: page.limit, offset: page.offset }) as Array<Record<string, unknown>>;
+    return { count, items: rows.map(rowToActivityRecord) };
   }
 
   async statusChangesByAgent(
@@ -159,21 +154,20 @@ export class SqliteStore implements Store {
     const count = (
       this.db.prepare(`SELECT count(DISTINCT agent_id) AS n FROM activity_records WHERE ${where}`).get(params) as { n: number }
     ).n;
-    const agentIds = (
-      this.db
-        .prepare(`SELECT DISTINCT agent_id FROM activity_records WHERE ${where} ORDER BY agent_id LIMIT @limit OFFSET @offset`)
-        .all({ ...params, limit: page.limit, offset: page.offset }) as Array<{ agent_id: number }>
-    ).map((r) => r.agent_id);
+    const agentIds = this.db
+      .prepare(`SELECT DISTINCT agent_id FROM activity_records WHERE ${where} ORDER BY agent_id LIMIT @limit OFFSET @offset`)
+      .pluck()
+      .all({ ...params, limit: page.limit, offset: page.offset }) as number[];
     if (agentIds.length === 0) return { count, items: [] };
     const rows = this.db
       .prepare(
-        `SELECT ${ACTIVITY_COLUMNS} FROM activity_records WHERE ${where}
+        `SELECT ${ACTIVITY_SELECT} FROM activity_records WHERE ${where}
            AND agent_id IN (SELECT value FROM json_each(@agents))
          ORDER BY agent_id, time, session_id, sequence_number, event_id`,
       )
-      .all({ ...params, agents: JSON.stringify(agentIds) }) as ActivityRow[];
+      .all({ ...params, agents: JSON.stringify(agentIds) }) as Array<Record<string, unknown>>;
     const groups = new Map<number, ActivityRecord[]>(agentIds.map((id) => [id, []]));
-    for (const row of rows) groups.get(row.agent_id)?.push(rowToRecord(row));
+    for (const row of rows) groups.get(row.agent_id as number)?.push(rowToActivityRecord(row));
     return { count, items: agentIds.map((agentId) => ({ agentId, records: groups.get(agentId) ?? [] })) };
   }
 
@@ -183,11 +177,77 @@ export class SqliteStore implements Store {
     const count = (this.db.prepare(`SELECT count(*) AS n FROM data_quality WHERE ${where}`).get(params) as { n: number }).n;
     const rows = this.db
       .prepare(
-        `SELECT rowid, time, event_id, kind, agent_id, conversation_id FROM data_quality WHERE ${where}
+        `SELECT time, event_id, kind, agent_id, conversation_id FROM data_quality WHERE ${where}
          ORDER BY time, event_id, kind LIMIT @limit OFFSET @offset`,
       )
-      .all({ ...params, limit: page.limit, offset: page.offset }) as DataQualityRow[];
+      .all({ ...params, limit: page.limit, offset: page.offset }) as Array<Record<string, unknown>>;
     return { count, items: rows.map(rowToIssue) };
+  }
+
+  async settings(accountId: string): Promise<AccountSettings> {
+    return this.readSettings(accountId);
+  }
+
+  async updateSettings(accountId: string, changes: Partial<AccountSettings>): Promise<AccountSettings> {
+    return this.db
+      .transaction((): AccountSettings => {
+        const before = this.readSettings(accountId);
+        const after = { ...before, ...changes };
+        const version = this.bumpVersion(accountId, this.ensureAccount(accountId).version);
+        this.stmt.setSettings.run(after.defaultMaxSlots, after.idleTimeoutMillis, accountId);
+        // Every snapshot taken before the switch expires (spec/events.md "Account settings").
+        this.stmt.setSnapshotFloor.run(version, accountId);
+        if (after.idleTimeoutMillis !== before.idleTimeoutMillis) {
+          for (const pair of this.handleTime.allPairs(accountId))
+            this.handleTime.derivePair(accountId, pair, version, after.idleTimeoutMillis);
+        }
+        return after;
+      })
+      .immediate();
+  }
+
+  async segments(accountId: string, version: number, query: SegmentQuery): Promise<Page<SegmentHandleTime>> {
+    const { where, params } = segmentWhere(accountId, version, query);
+    const count = (this.db.prepare(`SELECT count(*) AS n FROM segments WHERE ${where}`).get(params) as { n: number }).n;
+    const direction = query.sort.descending ? 'DESC' : 'ASC';
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM segments WHERE ${where}
+         ORDER BY ${SEGMENT_SORT_COLUMNS[query.sort.field]} ${direction}, segment_id ASC LIMIT @limit OFFSET @offset`,
+      )
+      .all({ ...params, limit: query.page.limit, offset: query.page.offset }) as Array<Record<string, unknown>>;
+    return { count, items: rows.map(rowToSegment) };
+  }
+
+  async segment(accountId: string, version: number, segmentId: string): Promise<SegmentHandleTime | undefined> {
+    const [found] = this.tables.segments.visible(
+      'account_id = @account AND segment_id = @segmentId',
+      { account: accountId, segmentId },
+      version,
+    );
+    return found;
+  }
+
+  async *segmentsEndingIn(accountId: string, version: number, window: TimeWindow): AsyncIterable<SegmentHandleTime> {
+    // Keyset pages keep memory constant however many segments the window holds.
+    const page = this.db.prepare(
+      `SELECT * FROM segments WHERE account_id = @account AND ${VISIBLE}
+         AND ((end_time = @afterEnd AND segment_id > @afterId) OR (end_time > @afterEnd AND end_time < @to))
+       ORDER BY end_time, segment_id LIMIT 500`,
+    );
+    let after = { afterEnd: window.from, afterId: '' };
+    // end_time = from with segment_id > '' covers the window's first millisecond.
+    for (;;) {
+      const rows = page.all({ account: accountId, version, to: window.to, ...after }) as Array<Record<string, unknown>>;
+      for (const row of rows) yield rowToSegment(row);
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < 500) return;
+      after = { afterEnd: last.end_time as number, afterId: last.segment_id as string };
+    }
+  }
+
+  async nhtFacts(accountId: string, version: number, window: TimeWindow): Promise<NhtFacts> {
+    return readNhtFacts(this.db, this.tables, accountId, version, window);
   }
 
   async *exportEvents(accountId: string): AsyncIterable<string> {
@@ -217,6 +277,8 @@ export class SqliteStore implements Store {
           .pluck()
           .all(accountId) as number[];
         for (const agentId of agents) this.replayAgent(accountId, agentId, version);
+        const { idleTimeoutMillis } = this.readSettings(accountId);
+        for (const pair of this.handleTime.allPairs(accountId)) this.handleTime.derivePair(accountId, pair, version, idleTimeoutMillis);
       })
       .immediate();
   }
@@ -258,9 +320,28 @@ export class SqliteStore implements Store {
     return { fresh, duplicates, conflicts };
   }
 
+  private insertEvent(accountId: string, event: WfmEvent, canonical: string, version: number): void {
+    this.stmt.insertEvent.run(
+      accountId,
+      event.id,
+      event.time,
+      TYPE_RANK[event.type],
+      agentOf(event) ?? null,
+      'conversationId' in event ? event.conversationId : null,
+      'skillId' in event ? event.skillId : null,
+      version,
+      canonical,
+    );
+  }
+
   private ensureAccount(accountId: string): { version: number } {
     this.stmt.insertAccount.run(accountId);
     return this.stmt.getAccount.get(accountId) as { version: number };
+  }
+
+  private readSettings(accountId: string): AccountSettings {
+    const row = this.stmt.getSettings.get(accountId) as { default_max_slots: number; idle_timeout_ms: number } | undefined;
+    return row ? { defaultMaxSlots: row.default_max_slots, idleTimeoutMillis: row.idle_timeout_ms } : { ...DEFAULT_SETTINGS };
   }
 
   private bumpVersion(accountId: string, current: number): number {
@@ -270,79 +351,92 @@ export class SqliteStore implements Store {
     return version;
   }
 
-  /** Applies new events of one agent: continue from the saved state, or replay its history. */
-  private deriveAgent(accountId: string, agentId: number, events: WfmEvent[], version: number): void {
+  /**
+   * Applies new events of one agent: continue both machines from the saved state, or replay
+   * the agent's history when an event is late. Returns the conversations whose data-quality
+   * rows changed (their handle time may depend on them).
+   */
+  private deriveAgent(accountId: string, agentId: number, events: WfmEvent[], version: number): Set<string> {
     const saved = this.stmt.getAgentState.get(accountId, agentId) as string | undefined;
-    const state: AgentActivityState = saved ? JSON.parse(saved) : initialAgentActivityState();
+    const state: AgentState = saved ? JSON.parse(saved) : { activity: initialAgentActivityState(), workload: initialAgentWorkloadState() };
     events.sort(compareEvents);
-    if (!canContinue(state, events)) {
-      this.replayAgent(accountId, agentId, version);
-      return;
+    if (!canContinue(state.activity, events)) return this.replayAgent(accountId, agentId, version);
+
+    const activity = advanceAgentActivity(accountId, agentId, state.activity, events);
+    const workload = advanceAgentWorkload(agentId, state.workload, events);
+    const t = this.tables;
+    t.activity.insert(accountId, activity.records, version);
+    t.issues.insert(accountId, [...activity.issues, ...workload.issues], version);
+    // Sessions and segments that were open may have closed: each replaces its own row.
+    for (const s of activity.sessions) {
+      t.sessions.replace(
+        accountId,
+        'account_id = ? AND agent_id = ? AND session_id = ? AND start_time = ?',
+        [accountId, agentId, s.sessionId, s.start],
+        [{ agentId, ...s }],
+        version,
+      );
     }
-    const out = advanceAgentActivity(accountId, agentId, state, events);
-    for (const r of out.records) this.insertRecord(accountId, r, version);
-    for (const i of out.issues) this.insertIssue(accountId, i, version);
-    this.stmt.upsertAgentState.run(accountId, agentId, JSON.stringify(out.state));
+    for (const s of workload.segments) {
+      t.workloadSegments.replace(
+        accountId,
+        'account_id = ? AND agent_id = ? AND segment_id = ?',
+        [accountId, agentId, s.segmentId],
+        [s],
+        version,
+      );
+    }
+    t.messages.insert(accountId, workload.countedMessages, version);
+    t.profile.insert(
+      accountId,
+      workload.profileWrites.map((p) => ({ agentId, ...p })),
+      version,
+    );
+    this.saveAgentState(accountId, agentId, { activity: activity.state, workload: workload.state });
+    return new Set();
   }
 
   /** Recomputes one agent from all its events; only rows that changed are superseded. */
-  private replayAgent(accountId: string, agentId: number, version: number): void {
-    const bodies = this.stmt.agentEvents.all(accountId, agentId) as string[];
-    const events = bodies.map((b) => JSON.parse(b) as WfmEvent);
-    const out = advanceAgentActivity(accountId, agentId, initialAgentActivityState(), events);
-
-    const currentRecords = (this.stmt.currentAgentRecords.all(accountId, agentId) as ActivityRow[]).map((row) => ({
-      handle: row.rowid,
-      row: rowToRecord(row),
-    }));
-    const records = diffRows(currentRecords, out.records, activityRecordKey);
-    for (const rowid of records.supersede) this.stmt.supersedeRecord.run(version, rowid);
-    for (const r of records.insert) this.insertRecord(accountId, r, version);
-
-    const currentIssues = (this.stmt.currentAgentIssues.all(accountId, agentId) as DataQualityRow[]).map((row) => ({
-      handle: row.rowid,
-      row: rowToIssue(row),
-    }));
-    const issues = diffRows(currentIssues, out.issues, dataQualityKey);
-    for (const rowid of issues.supersede) this.stmt.supersedeIssue.run(version, rowid);
-    for (const i of issues.insert) this.insertIssue(accountId, i, version);
-
-    this.stmt.upsertAgentState.run(accountId, agentId, JSON.stringify(out.state));
-  }
-
-  private insertRecord(accountId: string, r: ActivityRecord, version: number): void {
-    const hasReason = r.statusReasonId !== undefined;
-    this.stmt.insertRecord.run(
+  private replayAgent(accountId: string, agentId: number, version: number): Set<string> {
+    const events = (this.stmt.agentEvents.all(accountId, agentId) as string[]).map((b) => JSON.parse(b) as WfmEvent);
+    const activity = advanceAgentActivity(accountId, agentId, initialAgentActivityState(), events);
+    const workload = advanceAgentWorkload(agentId, initialAgentWorkloadState(), events);
+    const scope = 'account_id = ? AND agent_id = ?';
+    const params = [accountId, agentId];
+    const t = this.tables;
+    t.activity.replace(accountId, scope, params, activity.records, version);
+    const issues = t.issues.replace(accountId, scope, params, [...activity.issues, ...workload.issues], version);
+    t.sessions.replace(
       accountId,
-      r.time,
-      r.agentId,
-      r.sessionId,
-      r.sequenceNumber,
-      r.eventId,
-      r.statusType,
-      r.statusSubType,
-      hasReason ? 1 : 0,
-      hasReason ? r.statusReasonId : null,
-      hasReason ? (r.statusReasonText ?? null) : null,
-      r.prevStatusChangeTime,
-      r.employeeId,
-      r.agentLoginName,
-      r.agentUserName,
-      r.agentGroupId,
+      scope,
+      params,
+      activity.sessions.map((s) => ({ agentId, ...s })),
       version,
     );
+    t.workloadSegments.replace(accountId, scope, params, workload.segments, version);
+    t.messages.replace(accountId, scope, params, workload.countedMessages, version);
+    t.profile.replace(
+      accountId,
+      scope,
+      params,
+      workload.profileWrites.map((p) => ({ agentId, ...p })),
+      version,
+    );
+    this.saveAgentState(accountId, agentId, { activity: activity.state, workload: workload.state });
+    const changed = new Set<string>();
+    for (const i of [...issues.superseded, ...issues.inserted]) if (i.conversationId !== undefined) changed.add(i.conversationId);
+    return changed;
   }
 
-  private insertIssue(accountId: string, i: DataQualityItem, version: number): void {
-    this.stmt.insertIssue.run(accountId, i.time, i.eventId, i.kind, i.agentId ?? null, i.conversationId ?? null, version);
+  private saveAgentState(accountId: string, agentId: number, state: AgentState): void {
+    this.stmt.upsertAgentState.run(accountId, agentId, JSON.stringify(state));
   }
 
   /** Drops superseded rows no unexpired snapshot can see (see spec/api.md: snapshots live ≥ the TTL). */
   private collectHistory(accountId: string): void {
     const cutoff = this.stmt.lastVersionBefore.get(accountId, this.now() - this.snapshotTtlMs) as number | null;
     if (cutoff === null || cutoff === undefined) return;
-    this.db.prepare('DELETE FROM activity_records WHERE account_id = ? AND valid_to IS NOT NULL AND valid_to <= ?').run(accountId, cutoff);
-    this.db.prepare('DELETE FROM data_quality WHERE account_id = ? AND valid_to IS NOT NULL AND valid_to <= ?').run(accountId, cutoff);
+    for (const table of Object.values(this.tables)) table.collect(accountId, cutoff);
     this.db.prepare('DELETE FROM account_versions WHERE account_id = ? AND version < ?').run(accountId, cutoff);
   }
 }
@@ -351,11 +445,14 @@ function prepareStatements(db: Database.Database) {
   return {
     getEventBody: db.prepare('SELECT body FROM events WHERE account_id = ? AND event_id = ?').pluck(),
     insertEvent: db.prepare(
-      'INSERT INTO events (account_id, event_id, time, rank, agent_id, conversation_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO events (account_id, event_id, time, rank, agent_id, conversation_id, skill_id, version, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     agentEvents: db.prepare('SELECT body FROM events WHERE account_id = ? AND agent_id = ? ORDER BY time, rank, event_id').pluck(),
     insertAccount: db.prepare('INSERT OR IGNORE INTO accounts (account_id) VALUES (?)'),
     getAccount: db.prepare('SELECT version, snapshot_floor FROM accounts WHERE account_id = ?'),
+    getSettings: db.prepare('SELECT default_max_slots, idle_timeout_ms FROM accounts WHERE account_id = ?'),
+    setSettings: db.prepare('UPDATE accounts SET default_max_slots = ?, idle_timeout_ms = ? WHERE account_id = ?'),
+    setSnapshotFloor: db.prepare('UPDATE accounts SET snapshot_floor = ? WHERE account_id = ?'),
     setVersion: db.prepare('UPDATE accounts SET version = ? WHERE account_id = ?'),
     insertVersion: db.prepare('INSERT INTO account_versions (account_id, version, committed_at) VALUES (?, ?, ?)'),
     lastVersionBefore: db.prepare('SELECT max(version) FROM account_versions WHERE account_id = ? AND committed_at <= ?').pluck(),
@@ -363,22 +460,6 @@ function prepareStatements(db: Database.Database) {
     upsertAgentState: db.prepare(
       'INSERT INTO agent_state (account_id, agent_id, state) VALUES (?, ?, ?) ON CONFLICT (account_id, agent_id) DO UPDATE SET state = excluded.state',
     ),
-    insertRecord: db.prepare(
-      `INSERT INTO activity_records (account_id, time, agent_id, session_id, sequence_number, event_id, status_type, status_sub_type,
-        has_reason, reason_id, reason_text, prev_status_change_time, employee_id, login_name, user_name, group_id, valid_from)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    currentAgentRecords: db.prepare(
-      `SELECT ${ACTIVITY_COLUMNS} FROM activity_records WHERE account_id = ? AND agent_id = ? AND valid_to IS NULL`,
-    ),
-    supersedeRecord: db.prepare('UPDATE activity_records SET valid_to = ? WHERE rowid = ?'),
-    insertIssue: db.prepare(
-      'INSERT INTO data_quality (account_id, time, event_id, kind, agent_id, conversation_id, valid_from) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
-    currentAgentIssues: db.prepare(
-      'SELECT rowid, time, event_id, kind, agent_id, conversation_id FROM data_quality WHERE account_id = ? AND agent_id = ? AND valid_to IS NULL',
-    ),
-    supersedeIssue: db.prepare('UPDATE data_quality SET valid_to = ? WHERE rowid = ?'),
     insertClient: db.prepare('INSERT INTO clients (client_id, account_id, secret_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)'),
     getClient: db.prepare('SELECT client_id, account_id, secret_hash, scopes, created_at FROM clients WHERE client_id = ?'),
     insertSecret: db.prepare('INSERT OR IGNORE INTO shared_secrets (name, value) VALUES (?, ?)'),
@@ -397,42 +478,33 @@ function activityWhere(accountId: string, version: number, window: TimeWindow, f
   return { where, params };
 }
 
+function segmentWhere(accountId: string, version: number, query: SegmentQuery) {
+  const params: Record<string, unknown> = { account: accountId, version, from: query.window.from, to: query.window.to };
+  let where = `account_id = @account AND end_time >= @from AND end_time < @to AND ${VISIBLE}`;
+  const f = query.filters;
+  const filters: Array<[unknown, string]> = [
+    [f.conversationId, 'conversation_id'],
+    [f.agentId, 'agent_id'],
+    [f.employeeId, 'employee_id'],
+    [f.skillId, 'skill_id'],
+    [f.groupId, 'group_id'],
+  ];
+  for (const [value, column] of filters) {
+    if (value === undefined) continue;
+    where += ` AND ${column} = @${column}`;
+    params[column] = value;
+  }
+  return { where, params };
+}
+
 function groupByAgent(events: WfmEvent[]): Map<number, WfmEvent[]> {
   const groups = new Map<number, WfmEvent[]>();
   for (const e of events) {
-    if (!('agentId' in e) || e.agentId === undefined) continue;
-    const list = groups.get(e.agentId);
+    const agentId = agentOf(e);
+    if (agentId === undefined) continue;
+    const list = groups.get(agentId);
     if (list) list.push(e);
-    else groups.set(e.agentId, [e]);
+    else groups.set(agentId, [e]);
   }
   return groups;
-}
-
-function rowToRecord(row: ActivityRow): ActivityRecord {
-  const r: ActivityRecord = {
-    agentId: row.agent_id,
-    time: row.time,
-    sessionId: row.session_id,
-    sequenceNumber: row.sequence_number,
-    statusType: row.status_type,
-    statusSubType: row.status_sub_type,
-    prevStatusChangeTime: row.prev_status_change_time,
-    eventId: row.event_id,
-    employeeId: row.employee_id,
-    agentLoginName: row.login_name,
-    agentUserName: row.user_name,
-    agentGroupId: row.group_id,
-  };
-  if (row.has_reason) {
-    r.statusReasonId = row.reason_id ?? -1;
-    r.statusReasonText = row.reason_text;
-  }
-  return r;
-}
-
-function rowToIssue(row: DataQualityRow): DataQualityItem {
-  const item: DataQualityItem = { kind: row.kind, eventId: row.event_id, time: row.time };
-  if (row.agent_id !== null) item.agentId = row.agent_id;
-  if (row.conversation_id !== null) item.conversationId = row.conversation_id;
-  return item;
 }
