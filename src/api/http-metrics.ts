@@ -38,7 +38,11 @@ export class HttpMetrics {
       const seconds = reply.elapsedTime / 1000;
       this.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
       this.latency.observe({ route, method: request.method }, seconds);
-      const source = (request.query as Record<string, unknown> | undefined)?.source;
+      // `source` may come in the query or, for the NHT POST, in the JSON body.
+      const body = request.body;
+      const source =
+        (request.query as Record<string, unknown> | undefined)?.source ??
+        (body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).source : undefined);
       request.log.info(
         { route, method: request.method, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, source },
         'access',

@@ -66,6 +66,8 @@ export function registerDemo(program: Command): void {
           'Try:',
           `  curl -s -H "Authorization: Bearer $TOKEN" '${base}/api/v2/account/${DEMO_ACCOUNT}/status-changes?v=2&limit=5'`,
           `  curl -s -H "Authorization: Bearer $TOKEN" '${base}/api/v2/account/${DEMO_ACCOUNT}/status-changes?v=1&limit=2'`,
+          `  curl -s -H "Authorization: Bearer $TOKEN" '${base}/api/account/${DEMO_ACCOUNT}/agent-segments?limit=3'`,
+          `  curl -s -H "Authorization: Bearer $TOKEN" '${base}/operations/api/account/${DEMO_ACCOUNT}/nht?fromMillis=${start}&toMillis=${start + 24 * HOUR}&interval=60&limit=1'`,
           `  curl -s -H "Authorization: Bearer $TOKEN" '${base}/api/account/${DEMO_ACCOUNT}/data-quality?limit=5'`,
           `  curl -s -d grant_type=client_credentials -d client_id=${clientId} -d client_secret=${clientSecret} ${base}/oauth/token`,
           '',

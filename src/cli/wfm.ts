@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** `wfm`: the command-line entry point. One file per command; `--help` on each. */
 import { Command } from 'commander';
+import { registerAccount } from './account-set.js';
 import { registerClient } from './client-create.js';
 import { registerDemo } from './demo.js';
 import { registerExport } from './export.js';
@@ -17,6 +18,7 @@ const program = new Command('wfm')
 registerServe(program);
 registerImport(program);
 registerClient(program);
+registerAccount(program);
 registerRebuild(program);
 registerExport(program);
 registerSimulate(program);
