@@ -28,7 +28,10 @@ export class HandleTimeDeriver {
         .prepare('SELECT body FROM events WHERE account_id = ? AND conversation_id = ? ORDER BY time, rank, event_id')
         .pluck(),
       conversationAgents: db
-        .prepare('SELECT DISTINCT agent_id FROM events WHERE account_id = ? AND conversation_id = ? AND rank IN (4, 8)')
+        // INDEXED BY: without statistics the planner would scan the account's events.
+        .prepare(
+          'SELECT DISTINCT agent_id FROM events INDEXED BY events_by_conversation WHERE account_id = ? AND conversation_id = ? AND rank IN (4, 8)',
+        )
         .pluck(),
       agentConversationsSince: db
         .prepare(
@@ -48,7 +51,8 @@ export class HandleTimeDeriver {
       profileWrites: db.prepare('SELECT body FROM events WHERE account_id = ? AND agent_id = ? AND rank IN (0, 1) AND time <= ?').pluck(),
       ignoredOfAgent: db
         .prepare(
-          `SELECT event_id FROM data_quality WHERE account_id = ? AND agent_id = ? AND time >= ? AND time <= ? AND valid_to IS NULL
+          `SELECT event_id FROM data_quality INDEXED BY data_quality_by_agent
+           WHERE account_id = ? AND agent_id = ? AND time >= ? AND time <= ? AND valid_to IS NULL
              AND kind IN ('blurNotInFocus', 'offlineWithoutSession')`,
         )
         .pluck(),

@@ -10,6 +10,8 @@ export class VersionedTable<T> {
   private readonly insertStmt: Database.Statement;
   private readonly supersedeStmt: Database.Statement;
   private readonly selectColumns: string;
+  /** prepared statements by SQL text: scopes repeat with other parameters on every batch */
+  private readonly prepared = new Map<string, Database.Statement>();
 
   constructor(
     private readonly db: Database.Database,
@@ -55,11 +57,9 @@ export class VersionedTable<T> {
 
   /** Rows visible at `version` matching `where` (with `@version` bound by this method). */
   visible(where: string, params: Record<string, unknown>, version: number, orderBy = ''): T[] {
-    const rows = this.db
-      .prepare(
-        `SELECT ${this.selectColumns} FROM ${this.name} WHERE ${where} AND valid_from <= @version AND (valid_to IS NULL OR valid_to > @version) ${orderBy}`,
-      )
-      .all({ ...params, version }) as Array<Record<string, unknown>>;
+    const rows = this.statement(
+      `SELECT ${this.selectColumns} FROM ${this.name} WHERE ${where} AND valid_from <= @version AND (valid_to IS NULL OR valid_to > @version) ${orderBy}`,
+    ).all({ ...params, version }) as Array<Record<string, unknown>>;
     return rows.map(this.fromRow);
   }
 
@@ -71,9 +71,18 @@ export class VersionedTable<T> {
   }
 
   private currentWithIds(where: string, params: readonly unknown[]): Array<{ rowid: number; row: T }> {
-    const rows = this.db
-      .prepare(`SELECT ${this.selectColumns} FROM ${this.name} WHERE ${where} AND valid_to IS NULL`)
-      .all(...params) as Array<Record<string, unknown>>;
+    const rows = this.statement(`SELECT ${this.selectColumns} FROM ${this.name} WHERE ${where} AND valid_to IS NULL`).all(
+      ...params,
+    ) as Array<Record<string, unknown>>;
     return rows.map((r) => ({ rowid: r._rowid as number, row: this.fromRow(r) }));
+  }
+
+  private statement(sql: string): Database.Statement {
+    let stmt = this.prepared.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.prepared.set(sql, stmt);
+    }
+    return stmt;
   }
 }
