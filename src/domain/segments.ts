@@ -1,4 +1,6 @@
+import { advanceAgentWorkload, initialAgentWorkloadState } from './agent-workload.js';
 import type { SegmentEndReason, WfmEvent } from './events.js';
+import { agentOf } from './events.js';
 import type { DataQualityItem } from './records.js';
 
 /** One agent segment: from `segment.start` to the `segment.end` of the same (conversation, agent). */
@@ -43,63 +45,28 @@ export interface SegmentTracking {
  * Track segments per (conversation, agent) over events sorted in the total order. A second
  * start for an open pair and an end with no open segment are ignored (data-quality cases).
  * Works on any event subset that holds all segment and message events of the pairs concerned.
+ * Each agent's events run through the same machine the stores use (agent-workload.ts).
  *
  * @example trackSegments([start, agentMessage, end]).segments[0].end // end.time
  */
 export function trackSegments(events: readonly WfmEvent[]): SegmentTracking {
-  const open = new Map<string, SegmentSpan>();
-  const segments: SegmentSpan[] = [];
-  const countedMessages: CountedMessage[] = [];
-  const issues: DataQualityItem[] = [];
-  const ignoredEventIds = new Set<string>();
-  const pairKey = (c: string, a: number): string => `${a}\u0000${c}`;
-
+  const byAgent = new Map<number, WfmEvent[]>();
   for (const e of events) {
-    if (e.type === 'segment.start') {
-      const key = pairKey(e.conversationId, e.agentId);
-      if (open.has(key)) {
-        issues.push({ kind: 'segmentStartWhileOpen', eventId: e.id, time: e.time, agentId: e.agentId, conversationId: e.conversationId });
-        ignoredEventIds.add(e.id);
-        continue;
-      }
-      const span: SegmentSpan = {
-        segmentId: segmentIdOf(e.conversationId, e.agentId, e.time),
-        conversationId: e.conversationId,
-        agentId: e.agentId,
-        skillId: e.skillId,
-        start: e.time,
-        end: null,
-        endReason: null,
-        startEventId: e.id,
-        endEventId: null,
-      };
-      open.set(key, span);
-      segments.push(span);
-    } else if (e.type === 'segment.end') {
-      const key = pairKey(e.conversationId, e.agentId);
-      const span = open.get(key);
-      if (!span) {
-        issues.push({ kind: 'segmentEndWithoutStart', eventId: e.id, time: e.time, agentId: e.agentId, conversationId: e.conversationId });
-        ignoredEventIds.add(e.id);
-        continue;
-      }
-      span.end = e.time;
-      span.endReason = e.endReason;
-      span.endEventId = e.id;
-      open.delete(key);
-    } else if (e.type === 'message' && e.from === 'agent' && e.agentId !== undefined) {
-      const span = open.get(pairKey(e.conversationId, e.agentId));
-      if (span) {
-        countedMessages.push({
-          eventId: e.id,
-          time: e.time,
-          agentId: e.agentId,
-          conversationId: e.conversationId,
-          skillId: span.skillId,
-          segmentId: span.segmentId,
-        });
-      }
-    }
+    if (e.type !== 'segment.start' && e.type !== 'segment.end' && e.type !== 'message') continue;
+    const agentId = agentOf(e);
+    if (agentId === undefined) continue;
+    const list = byAgent.get(agentId);
+    if (list) list.push(e);
+    else byAgent.set(agentId, [e]);
   }
-  return { segments, countedMessages, issues, ignoredEventIds };
+  const tracking: SegmentTracking = { segments: [], countedMessages: [], issues: [], ignoredEventIds: new Set() };
+  for (const [agentId, agentEvents] of byAgent) {
+    const out = advanceAgentWorkload(agentId, initialAgentWorkloadState(), agentEvents);
+    tracking.segments.push(...out.segments);
+    tracking.countedMessages.push(...out.countedMessages);
+    tracking.issues.push(...out.issues);
+    for (const issue of out.issues) tracking.ignoredEventIds.add(issue.eventId);
+  }
+  tracking.segments.sort((a, b) => a.start - b.start || (a.segmentId < b.segmentId ? -1 : a.segmentId > b.segmentId ? 1 : 0));
+  return tracking;
 }
