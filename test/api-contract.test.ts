@@ -275,6 +275,11 @@ for (const factory of STORES) {
           '/api/v2/account/{accountId}/status-changes',
           '/api/account/{accountId}/events',
           '/api/account/{accountId}/data-quality',
+          '/api/account/{accountId}/agent-segments',
+          '/api/account/{accountId}/agent-segments/{segmentId}/handle-time-units',
+          '/api/account/{accountId}/agent-segments/breakdown',
+          '/operations/api/account/{accountId}/nht',
+          '/api/account/{accountId}/settings',
           '/oauth/token',
         ]) {
           assert.ok(openapi.paths[path], path);
