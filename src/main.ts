@@ -7,11 +7,22 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import type { ServerConfig, StoreConfig } from './config.js';
 import { WfmError } from './errors.js';
+import type { BusConfig } from './ingest/nats-bus.js';
+import { busStats, connectBus, ensureBus } from './ingest/nats-bus.js';
+import { PostgresStore } from './store/postgres/postgres-store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
 /** Opens the configured store, with one clear error line when it cannot. */
 export async function openStore(config: StoreConfig): Promise<Store> {
+  if (config.databaseUrl !== undefined) {
+    try {
+      return await PostgresStore.open({ url: config.databaseUrl, snapshotTtlMs: config.snapshotTtlMs });
+    } catch (err) {
+      // PostgresStore.open explains in one line: unreachable, missing database, refused login, missing rights.
+      throw new WfmError('WFM_ERR_CONFIG', (err as Error).message);
+    }
+  }
   try {
     return new SqliteStore({ file: config.db, snapshotTtlMs: config.snapshotTtlMs });
   } catch (err) {
@@ -31,10 +42,18 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens the store, builds the app and listens; `close` stops both. */
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
+/** Opens the store (and the bus, when configured), builds the app and listens; `close` stops them. */
+export async function startServer(config: ServerConfig, bus?: BusConfig): Promise<RunningServer> {
   const store = await openStore(config);
+  const nc = bus ? await connectBus(bus) : undefined;
+  const jsm = nc && bus ? await ensureBus(nc, bus) : undefined;
   const app = await buildApp({
+    ...(jsm && bus
+      ? {
+          readinessChecks: { bus: async () => void (await jsm.streams.info(bus.stream)) },
+          busStats: () => busStats(jsm, bus),
+        }
+      : {}),
     store,
     signingSecret: await signingSecret(store, config.jwtSecret),
     publicUrl: config.publicUrl,
@@ -57,6 +76,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     url: address,
     async close() {
       await app.close();
+      await nc?.drain();
       await store.close();
     },
   };

@@ -35,6 +35,8 @@ export interface AppOptions {
   now?: () => number;
   /** extra readiness checks (e.g. the bus), by name */
   readinessChecks?: Record<string, () => Promise<void>>;
+  /** bus consumer lag and dead letters for /metrics, when a bus is configured */
+  busStats?: () => Promise<{ pending: number; ackPending: number; deadLetters: number }>;
 }
 
 /** What every route plugin receives. */
@@ -57,7 +59,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     store: options.store,
     tokens: new TokenService(options.signingSecret, options.tokenTtlSeconds ?? 3600, now),
     snapshots: new SnapshotTokens(options.signingSecret),
-    metrics: new HttpMetrics(),
+    metrics: new HttpMetrics(options.busStats),
     publicUrl: options.publicUrl,
     snapshotTtlMs: options.snapshotTtlMs ?? 3600_000,
     maxBatchEvents: options.maxBatchEvents ?? 10_000,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * Prometheus metrics of one app: requests and latencies by route and status, ingest counts.
@@ -27,8 +27,31 @@ export class HttpMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  constructor(busStats?: () => Promise<{ pending: number; ackPending: number; deadLetters: number }>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'wfm_' });
+    if (busStats) this.registerBusGauges(busStats);
+  }
+
+  /** Consumer lag and dead letters, read from JetStream at scrape time. */
+  private registerBusGauges(busStats: () => Promise<{ pending: number; ackPending: number; deadLetters: number }>): void {
+    let latest: Promise<{ pending: number; ackPending: number; deadLetters: number }> | undefined;
+    // One JetStream query per scrape, shared by the three gauges.
+    const read = () => {
+      latest ??= busStats().finally(() => setTimeout(() => (latest = undefined), 100));
+      return latest;
+    };
+    const gauge = (name: string, help: string, pick: (s: { pending: number; ackPending: number; deadLetters: number }) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          this.set(pick(await read()));
+        },
+      });
+    gauge('wfm_bus_consumer_pending', 'messages on the bus not yet delivered to a worker (consumer lag)', (s) => s.pending);
+    gauge('wfm_bus_consumer_ack_pending', 'messages delivered to a worker and not yet acknowledged', (s) => s.ackPending);
+    gauge('wfm_bus_dead_letters', 'messages in the dead-letter stream', (s) => s.deadLetters);
   }
 
   /** Counts every response, and writes the access log line (with the caller's `source`). */

@@ -17,10 +17,11 @@ export function registerDemo(program: Command): void {
       .command('demo')
       .description('simulate the last 24 hours into a fresh embedded store, serve the API and print a token and example calls')
       .option('--agents <n>', 'agents to simulate', '40'),
-    SERVER_SETTINGS,
+    SERVER_SETTINGS.filter((name) => name !== 'databaseUrl'),
   ).action(
     action(async (options: Record<string, unknown>) => {
-      const config = readServerConfig({ db: './data/demo.db', ...rawSettings(options) });
+      // The demo always runs on a fresh embedded store, whatever DATABASE_URL says.
+      const { databaseUrl: _ignored, ...config } = readServerConfig({ db: './data/demo.db', ...rawSettings(options) });
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.db}${suffix}`, { force: true });
 
       const store = await openStore(config);

@@ -5,6 +5,7 @@ import { WfmError } from '../errors.js';
 
 const FLAGS: Record<SettingName, string> = {
   db: '--db <file>',
+  databaseUrl: '--database-url <url>',
   snapshotTtl: '--snapshot-ttl <seconds>',
   port: '--port <port>',
   host: '--host <address>',
@@ -14,7 +15,14 @@ const FLAGS: Record<SettingName, string> = {
   maxBatchEvents: '--max-batch-events <n>',
   maxBodyBytes: '--max-body-bytes <bytes>',
   logLevel: '--log-level <level>',
+  nats: '--nats <url>',
+  natsStream: '--nats-stream <name>',
+  natsSubjectPrefix: '--nats-subject-prefix <prefix>',
+  natsDeadLetterPrefix: '--nats-dead-letter-prefix <prefix>',
+  natsDurable: '--nats-durable <name>',
 };
+
+export const BUS_SETTINGS: readonly SettingName[] = ['nats', 'natsStream', 'natsSubjectPrefix', 'natsDeadLetterPrefix', 'natsDurable'];
 
 /** Adds the flags of the given settings, each naming its environment variable and default. */
 export function addSettings(command: Command, names: readonly SettingName[]): Command {
@@ -26,7 +34,7 @@ export function addSettings(command: Command, names: readonly SettingName[]): Co
   return command;
 }
 
-export const STORE_SETTINGS: readonly SettingName[] = ['db', 'snapshotTtl'];
+export const STORE_SETTINGS: readonly SettingName[] = ['db', 'databaseUrl', 'snapshotTtl'];
 export const SERVER_SETTINGS: readonly SettingName[] = [
   ...STORE_SETTINGS,
   'port',

@@ -1,12 +1,16 @@
 import type { Command } from 'commander';
-import { readServerConfig } from '../config.js';
+import { readBusConfig, readServerConfig } from '../config.js';
 import { startServer } from '../main.js';
-import { action, addSettings, rawSettings, SERVER_SETTINGS } from './options.js';
+import { action, addSettings, BUS_SETTINGS, rawSettings, SERVER_SETTINGS } from './options.js';
 
 export function registerServe(program: Command): void {
-  addSettings(program.command('serve').description('serve the HTTP API (and its docs at /docs)'), SERVER_SETTINGS).action(
+  addSettings(
+    program.command('serve').description('serve the HTTP API (and its docs at /docs); with --nats, /readyz and /metrics cover the bus'),
+    [...SERVER_SETTINGS, ...BUS_SETTINGS],
+  ).action(
     action(async (options: Record<string, unknown>) => {
-      const server = await startServer(readServerConfig(rawSettings(options)));
+      const raw = rawSettings(options);
+      const server = await startServer(readServerConfig(raw), readBusConfig(raw));
       process.stderr.write(`wfm: serving on ${server.url} (docs at ${server.url}/docs)\n`);
       const stop = async () => {
         await server.close();

@@ -3,9 +3,12 @@
 import { Command } from 'commander';
 import { registerAccount } from './account-set.js';
 import { registerClient } from './client-create.js';
+import { registerConsume } from './consume.js';
 import { registerDemo } from './demo.js';
 import { registerExport } from './export.js';
 import { registerImport } from './import.js';
+import { registerImportCalls } from './import-calls.js';
+import { registerPublish } from './publish.js';
 import { registerRebuild } from './rebuild.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
@@ -17,10 +20,13 @@ const program = new Command('wfm')
 
 registerServe(program);
 registerImport(program);
+registerImportCalls(program);
 registerClient(program);
 registerAccount(program);
 registerRebuild(program);
 registerExport(program);
+registerConsume(program);
+registerPublish(program);
 registerSimulate(program);
 registerDemo(program);
 

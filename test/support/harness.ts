@@ -8,6 +8,7 @@ import type { Scope } from '../../src/auth/credentials.js';
 import { hashSecret } from '../../src/auth/credentials.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
+import { postgresFactory } from './postgres.js';
 
 export interface StoreFactory {
   name: string;
@@ -16,6 +17,8 @@ export interface StoreFactory {
 
 export const STORES: StoreFactory[] = [
   { name: 'sqlite', open: async ({ now, snapshotTtlMs }) => new SqliteStore({ file: ':memory:', snapshotTtlMs, now }) },
+  // a fresh schema per open, dropped on close (test/support/postgres.ts)
+  postgresFactory,
 ];
 
 export const ACCOUNT = 'acme';

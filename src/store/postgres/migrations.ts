@@ -1,0 +1,271 @@
+import type pg from 'pg';
+
+/**
+ * Versioned schema migrations of the PostgreSQL store, applied in order at open; the
+ * `schema_migrations` table records each one. Never edit a released migration: append a new one.
+ *
+ * Conventions (engineering.md "Design notes"):
+ * - every table leads with account_id (the distribution key, for Citus), except the two
+ *   account-less lookup tables (clients by client_id, shared_secrets by name);
+ * - times are BIGINT epoch ms; numbers and dates are formatted in TypeScript, never in SQL;
+ * - every text key is COLLATE "C", so comparisons, keys and ORDER BY follow byte order like SQLite;
+ * - free text that may hold U+0000 (reason text, login and user names), which PostgreSQL text
+ *   cannot store, is kept as its UTF-8 bytes (BYTEA);
+ * - derived rows carry [valid_from, valid_to) in account versions for snapshot reads
+ *   (valid_to NULL = current) and a row_id in insertion order (the tie-break SQLite's rowid gives);
+ * - idempotency: `event_ids` is the id ledger (account_id, event_id, time, SHA-256 of the
+ *   canonical JSON), kept apart from `events`, whose key leads with time so the events table
+ *   can later be partitioned by time (PostgreSQL cannot enforce UNIQUE(account_id, event_id)
+ *   across time partitions).
+ */
+
+/** The end_time of a span that is still open (larger than any event time). */
+export const OPEN_END = 8_640_000_000_000_000;
+
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE shared_secrets (
+    name TEXT COLLATE "C" PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+
+  CREATE TABLE accounts (
+    account_id TEXT COLLATE "C" PRIMARY KEY,
+    version BIGINT NOT NULL DEFAULT 0,
+    snapshot_floor BIGINT NOT NULL DEFAULT 0,
+    default_max_slots BIGINT NOT NULL DEFAULT 4,
+    idle_timeout_ms BIGINT NOT NULL DEFAULT 0
+  );
+
+  CREATE TABLE account_versions (
+    account_id TEXT COLLATE "C" NOT NULL,
+    version BIGINT NOT NULL,
+    committed_at BIGINT NOT NULL,
+    PRIMARY KEY (account_id, version)
+  );
+  CREATE INDEX account_versions_by_commit ON account_versions (account_id, committed_at);
+
+  -- Looked up by client id alone (a reference table under Citus).
+  CREATE TABLE clients (
+    account_id TEXT COLLATE "C" NOT NULL,
+    client_id TEXT COLLATE "C" PRIMARY KEY,
+    secret_hash TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+
+  -- The id ledger: the idempotency key, outside any time partitioning of events.
+  CREATE TABLE event_ids (
+    account_id TEXT COLLATE "C" NOT NULL,
+    event_id TEXT COLLATE "C" NOT NULL,
+    time BIGINT NOT NULL,
+    hash BYTEA NOT NULL,
+    PRIMARY KEY (account_id, event_id)
+  );
+
+  CREATE TABLE events (
+    account_id TEXT COLLATE "C" NOT NULL,
+    time BIGINT NOT NULL,
+    rank SMALLINT NOT NULL,
+    event_id TEXT COLLATE "C" NOT NULL,
+    agent_id BIGINT,
+    conversation_id TEXT COLLATE "C",
+    skill_id BIGINT,
+    version BIGINT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (account_id, time, rank, event_id)
+  );
+  CREATE INDEX events_by_agent ON events (account_id, agent_id, time, rank, event_id) WHERE agent_id IS NOT NULL;
+  CREATE INDEX events_by_conversation ON events (account_id, conversation_id, time, rank, event_id) WHERE conversation_id IS NOT NULL;
+  CREATE INDEX events_profile_writes ON events (account_id, agent_id, time) WHERE rank IN (0, 1);
+  CREATE INDEX events_queued ON events (account_id, time) WHERE rank = 3;
+
+  CREATE TABLE agent_state (
+    account_id TEXT COLLATE "C" NOT NULL,
+    agent_id BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (account_id, agent_id)
+  );
+
+  CREATE TABLE activity_records (
+    account_id TEXT COLLATE "C" NOT NULL,
+    row_id BIGINT GENERATED ALWAYS AS IDENTITY,
+    time BIGINT NOT NULL,
+    agent_id BIGINT NOT NULL,
+    session_id BIGINT NOT NULL,
+    sequence_number BIGINT NOT NULL,
+    event_id TEXT COLLATE "C" NOT NULL,
+    status_type BIGINT NOT NULL,
+    status_sub_type BIGINT NOT NULL,
+    has_reason BOOLEAN NOT NULL,
+    reason_id BIGINT,
+    reason_text BYTEA,
+    prev_status_change_time BIGINT,
+    employee_id TEXT COLLATE "C" NOT NULL,
+    login_name BYTEA NOT NULL,
+    user_name BYTEA NOT NULL,
+    group_id BIGINT NOT NULL,
+    valid_from BIGINT NOT NULL,
+    valid_to BIGINT,
+    PRIMARY KEY (account_id, row_id)
+  );
+  CREATE INDEX activity_by_time ON activity_records (account_id, time, agent_id, session_id, sequence_number, event_id);
+  CREATE INDEX activity_by_agent ON activity_records (account_id, agent_id, time);
+  CREATE INDEX activity_by_employee ON activity_records (account_id, employee_id, time);
+  CREATE INDEX activity_by_group ON activity_records (account_id, group_id, time);
+  CREATE INDEX activity_superseded ON activity_records (account_id, valid_to) WHERE valid_to IS NOT NULL;
+
+  CREATE TABLE data_quality (
+    account_id TEXT COLLATE "C" NOT NULL,
+    row_id BIGINT GENERATED ALWAYS AS IDENTITY,
+    time BIGINT NOT NULL,
+    event_id TEXT COLLATE "C" NOT NULL,
+    kind TEXT COLLATE "C" NOT NULL,
+    agent_id BIGINT,
+    conversation_id TEXT COLLATE "C",
+    valid_from BIGINT NOT NULL,
+    valid_to BIGINT,
+    PRIMARY KEY (account_id, row_id)
+  );
+  CREATE INDEX data_quality_by_time ON data_quality (account_id, time, event_id);
+  CREATE INDEX data_quality_by_agent ON data_quality (account_id, agent_id, time);
+  CREATE INDEX data_quality_by_conversation ON data_quality (account_id, conversation_id) WHERE conversation_id IS NOT NULL;
+  CREATE INDEX data_quality_superseded ON data_quality (account_id, valid_to) WHERE valid_to IS NOT NULL;
+
+  -- AHT: one row per closed segment, with its handle-time units as JSON text.
+  CREATE TABLE segments (
+    account_id TEXT COLLATE "C" NOT NULL,
+    row_id BIGINT GENERATED ALWAYS AS IDENTITY,
+    segment_id TEXT COLLATE "C" NOT NULL,
+    conversation_id TEXT COLLATE "C" NOT NULL,
+    agent_id BIGINT NOT NULL,
+    skill_id BIGINT NOT NULL,
+    employee_id TEXT COLLATE "C" NOT NULL,
+    group_id BIGINT NOT NULL,
+    start_time BIGINT NOT NULL,
+    end_time BIGINT NOT NULL,
+    end_reason TEXT COLLATE "C" NOT NULL,
+    total_handle_ms BIGINT NOT NULL,
+    in_focus_ms BIGINT NOT NULL,
+    units TEXT NOT NULL,
+    valid_from BIGINT NOT NULL,
+    valid_to BIGINT,
+    PRIMARY KEY (account_id, row_id)
+  );
+  CREATE INDEX segments_by_end ON segments (account_id, end_time, segment_id);
+  CREATE INDEX segments_by_pair ON segments (account_id, conversation_id, agent_id);
+  CREATE INDEX segments_by_agent ON segments (account_id, agent_id, end_time);
+  CREATE INDEX segments_by_id ON segments (account_id, segment_id);
+  CREATE INDEX segments_superseded ON segments (account_id, valid_to) WHERE valid_to IS NOT NULL;
+
+  -- NHT facts, per agent. Open spans store end_time ${OPEN_END} so overlap queries use one index.
+  CREATE TABLE workload_sessions (
+    account_id TEXT COLLATE "C" NOT NULL,
+    row_id BIGINT GENERATED ALWAYS AS IDENTITY,
+    agent_id BIGINT NOT NULL,
+    session_id BIGINT NOT NULL,
+    start_time BIGINT NOT NULL,
+    end_time BIGINT NOT NULL,
+    valid_from BIGINT NOT NULL,
+    valid_to BIGINT,
+    PRIMARY KEY (account_id, row_id)
+  );
+  CREATE INDEX workload_sessions_by_end ON workload_sessions (account_id, end_time);
+  CREATE INDEX workload_sessions_by_agent ON workload_sessions (account_id, agent_id, start_time);
+  CREATE INDEX workload_sessions_superseded ON workload_sessions (account_id, valid_to) WHERE valid_to IS NOT NULL;
+
+  CREATE TABLE workload_segments (
+    account_id TEXT COLLATE "C" NOT NULL,
+    row_id BIGINT GENERATED ALWAYS AS IDENTITY,
+    agent_id BIGINT NOT NULL,
+    segment_id TEXT COLLATE "C" NOT NULL,
+    conversation_id TEXT COLLATE "C" NOT NULL,
+    skill_id BIGINT NOT NULL,
+    start_time BIGINT NOT NULL,
+    end_time BIGINT NOT NULL,
+    start_event_id TEXT COLLATE "C" NOT NULL,
+    valid_from BIGINT NOT NULL,
+    valid_to BIGINT,
+    PRIMARY KEY (account_id, row_id)
+  );
+  CREATE INDEX workload_segments_by_end ON workload_segments (account_id, end_time);
+  CREATE INDEX workload_segments_by_agent ON workload_segments (account_id, agent_id, start_time);
+  CREATE INDEX workload_segments_by_conversation ON workload_segments (account_id, conversation_id);
+  CREATE INDEX workload_segments_superseded ON workload_segments (account_id, valid_to) WHERE valid_to IS NOT NULL;
+
+  CREATE TABLE workload_messages (
+    account_id TEXT COLLATE "C" NOT NULL,
+    row_id BIGINT GENERATED ALWAYS AS IDENTITY,
+    agent_id BIGINT NOT NULL,
+    time BIGINT NOT NULL,
+    skill_id BIGINT NOT NULL,
+    segment_id TEXT COLLATE "C" NOT NULL,
+    event_id TEXT COLLATE "C" NOT NULL,
+    valid_from BIGINT NOT NULL,
+    valid_to BIGINT,
+    PRIMARY KEY (account_id, row_id)
+  );
+  CREATE INDEX workload_messages_by_time ON workload_messages (account_id, time);
+  CREATE INDEX workload_messages_by_agent ON workload_messages (account_id, agent_id, time);
+  CREATE INDEX workload_messages_superseded ON workload_messages (account_id, valid_to) WHERE valid_to IS NOT NULL;
+
+  CREATE TABLE workload_profile (
+    account_id TEXT COLLATE "C" NOT NULL,
+    row_id BIGINT GENERATED ALWAYS AS IDENTITY,
+    agent_id BIGINT NOT NULL,
+    time BIGINT NOT NULL,
+    rank BIGINT NOT NULL,
+    event_id TEXT COLLATE "C" NOT NULL,
+    max_slots BIGINT,
+    skills TEXT,
+    valid_from BIGINT NOT NULL,
+    valid_to BIGINT,
+    PRIMARY KEY (account_id, row_id)
+  );
+  CREATE INDEX workload_profile_by_agent ON workload_profile (account_id, agent_id, time);
+  CREATE INDEX workload_profile_superseded ON workload_profile (account_id, valid_to) WHERE valid_to IS NOT NULL;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Applies every migration the database has not seen yet, each in its own transaction, under a
+ * session advisory lock (per schema) so processes opening the store at once do not race.
+ * Reads only when the schema is current, so a user with data rights alone can open it.
+ */
+export async function migrate(client: pg.ClientBase, schema: string | undefined, now: () => number): Promise<void> {
+  await client.query("SELECT pg_advisory_lock(hashtextextended('wfm-metrics migrations:' || coalesce($1, current_schema(), ''), 0))", [
+    schema ?? null,
+  ]);
+  try {
+    if (schema !== undefined) {
+      const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${schema}`);
+    }
+    const table = await client.query<{ t: string | null }>("SELECT to_regclass('schema_migrations')::text AS t");
+    if (table.rows[0]?.t === null || table.rows[0]?.t === undefined) {
+      await client.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+    }
+    const applied = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+    const current = applied.rows[0]?.v ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new Error(`database schema version ${current} is newer than this wfm-metrics (${MIGRATIONS.length}); upgrade wfm-metrics`);
+    }
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      await client.query('BEGIN');
+      try {
+        await client.query(MIGRATIONS[v] as string);
+        await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [v + 1, now()]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      }
+    }
+  } finally {
+    await client.query("SELECT pg_advisory_unlock(hashtextextended('wfm-metrics migrations:' || coalesce($1, current_schema(), ''), 0))", [
+      schema ?? null,
+    ]);
+  }
+}
