@@ -367,24 +367,36 @@ export class SqliteStore implements Store {
     const t = this.tables;
     t.activity.insert(accountId, activity.records, version);
     t.issues.insert(accountId, [...activity.issues, ...workload.issues], version);
-    // Sessions and segments that were open may have closed: each replaces its own row.
+    // A session or segment that was open before this batch may have closed: it replaces its
+    // own row. Everything else the batch opened is new and only inserted.
+    const openSession = state.activity.session;
     for (const s of activity.sessions) {
-      t.sessions.replace(
-        accountId,
-        'account_id = ? AND agent_id = ? AND session_id = ? AND start_time = ?',
-        [accountId, agentId, s.sessionId, s.start],
-        [{ agentId, ...s }],
-        version,
-      );
+      const row = { agentId, ...s };
+      if (openSession && s.sessionId === openSession.sessionId && s.start === openSession.start) {
+        t.sessions.replace(
+          accountId,
+          'account_id = ? AND agent_id = ? AND session_id = ? AND start_time = ?',
+          [accountId, agentId, s.sessionId, s.start],
+          [row],
+          version,
+        );
+      } else {
+        t.sessions.insert(accountId, [row], version);
+      }
     }
+    const openSegments = new Set(state.workload.open.map((s) => s.segmentId));
     for (const s of workload.segments) {
-      t.workloadSegments.replace(
-        accountId,
-        'account_id = ? AND agent_id = ? AND segment_id = ?',
-        [accountId, agentId, s.segmentId],
-        [s],
-        version,
-      );
+      if (openSegments.has(s.segmentId)) {
+        t.workloadSegments.replace(
+          accountId,
+          'account_id = ? AND agent_id = ? AND segment_id = ?',
+          [accountId, agentId, s.segmentId],
+          [s],
+          version,
+        );
+      } else {
+        t.workloadSegments.insert(accountId, [s], version);
+      }
     }
     t.messages.insert(accountId, workload.countedMessages, version);
     t.profile.insert(
