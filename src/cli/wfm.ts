@@ -10,6 +10,7 @@ import { registerImport } from './import.js';
 import { registerImportCalls } from './import-calls.js';
 import { registerPublish } from './publish.js';
 import { registerRebuild } from './rebuild.js';
+import { registerReport } from './report.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 
@@ -25,6 +26,7 @@ registerClient(program);
 registerAccount(program);
 registerRebuild(program);
 registerExport(program);
+registerReport(program);
 registerConsume(program);
 registerPublish(program);
 registerSimulate(program);

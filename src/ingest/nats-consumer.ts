@@ -38,7 +38,7 @@ export interface ConsumerOptions {
 
 /** Pulls and ingests until the signal aborts. */
 export async function runConsumer(options: ConsumerOptions): Promise<ConsumerStats> {
-  const { nc, bus, store, signal } = options;
+  const { nc, bus, signal } = options;
   const js = nc.jetstream();
   const consumer = await js.consumers.get(bus.stream, bus.durable);
   const stats: ConsumerStats = { messages: 0, accepted: 0, duplicates: 0, deadLetters: 0, retries: 0 };

@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ActivityRecord } from '../../domain/records.js';
 import { formatUtcMillis } from '../../domain/time.js';
 import type { Cause } from '../../errors.js';

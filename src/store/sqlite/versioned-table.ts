@@ -16,7 +16,7 @@ export class VersionedTable<T> {
   constructor(
     private readonly db: Database.Database,
     readonly name: string,
-    private readonly columns: readonly string[],
+    columns: readonly string[],
     private readonly toRow: (item: T) => unknown[],
     private readonly fromRow: (row: Record<string, unknown>) => T,
     private readonly keyOf: (item: T) => string,
