@@ -67,7 +67,9 @@ async function handle(msg: JsMsg, options: ConsumerOptions, stats: ConsumerStats
     const result = await ingestBatch(options.store, accountId, raws, options.now());
     stats.accepted += result.accepted;
     stats.duplicates += result.duplicates;
-    msg.ack();
+    // ackAck waits for the server to record the acknowledgement, so a worker that stops right
+    // after never leaves a stored message unacknowledged (it would only be redelivered: harmless).
+    await msg.ackAck();
   } catch (err) {
     if (err instanceof WfmError && (err.code === 'WFM_ERR_BAD_REQUEST' || err.code === 'WFM_ERR_CONFLICT')) {
       await deadLetter(msg, options, stats, err.message, err.causes);
@@ -104,5 +106,5 @@ async function deadLetter(msg: JsMsg, options: ConsumerOptions, stats: ConsumerS
     .jetstream()
     .publish(`${options.bus.deadLetterPrefix}.${accountPart}`, body, { headers: h, msgID: `dead:${msg.info.stream}:${msg.seq}` });
   stats.deadLetters++;
-  msg.ack();
+  await msg.ackAck();
 }

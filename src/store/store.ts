@@ -96,6 +96,16 @@ export interface SegmentQuery {
   page: PageRequest;
 }
 
+/** What {@link Store.retention} removed. */
+export interface RetentionOutcome {
+  /** everything before this instant (the start of the UTC month holding the cutoff) is gone */
+  before: number;
+  /** the accounts that lost raw events: how many, and their new snapshot floor */
+  accounts: Array<{ accountId: string; events: number; floor: number }>;
+  /** partitions dropped (PostgreSQL without an account); empty when rows were deleted instead */
+  partitions: string[];
+}
+
 export interface Store {
   /** 'sqlite', 'postgres' or 'memory' */
   readonly kind: string;
@@ -149,6 +159,16 @@ export interface Store {
   accountsWithEvents(): Promise<string[]>;
   /** Recomputes every derived record of the account from its raw events. */
   rebuild(accountId: string): Promise<void>;
+  /**
+   * Removes whole UTC months before the month holding `cutoffMs`, of every account or of one:
+   * raw events and their id-ledger entries, and the derived rows of that time (records,
+   * data quality, segments, counted messages, sessions and segment spans that ended before it;
+   * of the profile writes only the last `maxSlots` and `skills` write per agent stays). Derived
+   * rows of later times stay as they are, and so does each agent's saved state; a later replay
+   * of an agent (a late event, a rebuild, a settings change) sees only the remaining events.
+   * The affected accounts' snapshots expire (410).
+   */
+  retention(cutoffMs: number, accountId?: string): Promise<RetentionOutcome>;
 
   createClient(client: ApiClient): Promise<void>;
   findClient(clientId: string): Promise<ApiClient | undefined>;

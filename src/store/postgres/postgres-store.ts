@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { AgentActivityState } from '../../domain/activity.js';
 import { advanceAgentActivity, canContinue, initialAgentActivityState } from '../../domain/activity.js';
@@ -6,9 +5,10 @@ import type { AgentWorkloadState } from '../../domain/agent-workload.js';
 import { advanceAgentWorkload, initialAgentWorkloadState } from '../../domain/agent-workload.js';
 import type { SegmentHandleTime } from '../../domain/aht.js';
 import type { WfmEvent } from '../../domain/events.js';
-import { agentOf, compareEvents, TYPE_RANK } from '../../domain/events.js';
+import { agentOf, compareEvents } from '../../domain/events.js';
 import type { NhtFacts } from '../../domain/nht.js';
 import type { ActivityRecord, DataQualityItem } from '../../domain/records.js';
+import { retentionBoundary } from '../months.js';
 import type {
   AccountSettings,
   AccountVersion,
@@ -19,15 +19,19 @@ import type {
   IngestOutcome,
   Page,
   PageRequest,
+  RetentionOutcome,
   SegmentQuery,
   Store,
   TimeWindow,
 } from '../store.js';
 import { DEFAULT_SETTINGS } from '../store.js';
 import { createPool, describeOpenError } from './connection.js';
+import { hashOf, stagedConflicts, stageEvents, storeStaged } from './event-writer.js';
 import { HandleTimeDeriver } from './handle-time.js';
 import { migrate } from './migrations.js';
 import { readNhtFacts } from './nht-facts.js';
+import { isMissingPartition, LOCK_ORDER, lockPartitions, monthOf, PartitionMaintainer, SHARED_PARTITION_LOCK } from './partitions.js';
+import { agedPartitions, deleteAgedSpans, deleteLedger, deletePartitionedRows } from './retention.js';
 import {
   ACTIVITY_COLUMNS,
   type DerivedTables,
@@ -40,7 +44,7 @@ import {
   type WorkloadProfileRow,
   type WorkloadSegmentRow,
 } from './tables.js';
-import { chunks, type Queryable, type Scope, unnestArgs } from './versioned-table.js';
+import { chunks, type Queryable, type Scope } from './versioned-table.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database */
@@ -64,7 +68,7 @@ const VISIBLE = (v: string) => `valid_from <= ${v} AND (valid_to IS NULL OR vali
 const ACTIVITY_SELECT = ACTIVITY_COLUMNS.map((c) => c.name).join(', ');
 /** How many versions pass between collections of superseded rows. */
 const COLLECT_EVERY = 64;
-/** Rows per multi-row INSERT of raw events. */
+/** Ids per ledger lookup of findConflicts. */
 const EVENT_CHUNK = 5000;
 /** Agents derived together (their saved states and, on replay, their histories are read together). */
 const AGENT_CHUNK = 50;
@@ -80,8 +84,6 @@ const SEGMENT_SORT_COLUMNS = {
   groupId: 'group_id',
 } as const;
 
-const hashOf = (canonical: string): Buffer => createHash('sha256').update(canonical).digest();
-
 /**
  * The production store: PostgreSQL, same observable behaviour as the SQLite store. Each write
  * runs in one transaction that holds the account's advisory lock, so any number of processes
@@ -91,15 +93,33 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres';
   private readonly tables: DerivedTables = derivedTables();
   private readonly handleTime = new HandleTimeDeriver(this.tables);
+  private readonly partitions: PartitionMaintainer;
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly snapshotTtlMs: number,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.partitions = new PartitionMaintainer(pool);
+  }
 
   /** Connects, applies pending migrations, and returns the store; fails with one clear line. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const now = options.now ?? Date.now;
+    const { pool } = await PostgresStore.connectAndMigrate(options);
+    return new PostgresStore(pool, options.snapshotTtlMs, now);
+  }
+
+  /** Applies pending migrations (`wfm migrate`): the schema version before and after; fails with one clear line. */
+  static async migrate(options: Pick<PostgresStoreOptions, 'url' | 'schema' | 'now'>): Promise<{ from: number; to: number }> {
+    const { pool, versions } = await PostgresStore.connectAndMigrate({ ...options, poolSize: 1 });
+    await pool.end();
+    return versions;
+  }
+
+  private static async connectAndMigrate(
+    options: Pick<PostgresStoreOptions, 'url' | 'schema' | 'now' | 'poolSize'>,
+  ): Promise<{ pool: pg.Pool; versions: { from: number; to: number } }> {
     const now = options.now ?? Date.now;
     let pool: pg.Pool;
     try {
@@ -114,7 +134,7 @@ export class PostgresStore implements Store {
     try {
       const client = await pool.connect();
       try {
-        await migrate(client, options.schema, now);
+        return { pool, versions: await migrate(client, options.schema, now) };
       } finally {
         client.release();
       }
@@ -122,7 +142,6 @@ export class PostgresStore implements Store {
       await pool.end().catch(() => {});
       throw new Error(describeOpenError(err, options.url));
     }
-    return new PostgresStore(pool, options.snapshotTtlMs, now);
   }
 
   async close(): Promise<void> {
@@ -138,21 +157,46 @@ export class PostgresStore implements Store {
   }
 
   async ingest(accountId: string, events: readonly CanonicalEvent[]): Promise<IngestOutcome> {
-    return this.inAccountTransaction(accountId, async (db): Promise<IngestOutcome> => {
-      const { fresh, duplicates, conflicts } = await this.classify(db, accountId, events);
-      const current = (await this.ensureAccount(db, accountId)).version;
-      if (conflicts.length > 0 || fresh.length === 0) {
-        return { accepted: 0, duplicates: conflicts.length > 0 ? 0 : duplicates, conflicts, version: current };
+    const months = new Set(events.map((e) => monthOf(e.event.time)));
+    for (let attempt = 1; ; attempt++) {
+      await this.partitions.ensure(months);
+      try {
+        return await this.ingestInTransaction(accountId, events);
+      } catch (err) {
+        // Retention in another process dropped a month this process had seen: create it again.
+        if (!isMissingPartition(err) || attempt === 3) throw err;
+        this.partitions.forget();
       }
+    }
+  }
+
+  private async ingestInTransaction(accountId: string, events: readonly CanonicalEvent[]): Promise<IngestOutcome> {
+    return this.inAccountTransaction(accountId, async (db): Promise<IngestOutcome> => {
+      await stageEvents(db, events);
+      const current = (await this.ensureAccount(db, accountId)).version;
+      // The account's lock is held (and retention, which bumps versions without it, waits for
+      // the partition lock): the next version is current + 1 if this batch stores anything.
+      await db.query('SAVEPOINT wfm_store_events');
+      const stored = await storeStaged(db, accountId, current + 1);
+      if (stored.size < events.length) {
+        const held = events.filter((e) => !stored.has(e.event.id)).map((e) => e.event.id);
+        const conflicts = await stagedConflicts(db, accountId, held);
+        if (conflicts.length > 0) {
+          await db.query('ROLLBACK TO SAVEPOINT wfm_store_events');
+          return { accepted: 0, duplicates: 0, conflicts, version: current };
+        }
+      }
+      await db.query('RELEASE SAVEPOINT wfm_store_events');
+      if (stored.size === 0) return { accepted: 0, duplicates: events.length, conflicts: [], version: current };
+      const freshEvents = events.filter((e) => stored.has(e.event.id)).map((e) => e.event);
       const version = await this.bumpVersion(db, accountId);
-      await this.insertEvents(db, accountId, fresh, version);
-      const freshEvents = fresh.map((f) => f.event);
+      const duplicates = events.length - stored.size;
       const changedConversations = await this.deriveAgents(db, accountId, groupByAgent(freshEvents), version);
       const { idleTimeoutMillis } = await this.readSettings(db, accountId);
       const pairs = await this.handleTime.affectedPairs(db, accountId, freshEvents, changedConversations);
       await this.handleTime.derivePairs(db, accountId, pairs, version, idleTimeoutMillis);
       if (version % COLLECT_EVERY === 0) await this.collectHistory(db, accountId);
-      return { accepted: fresh.length, duplicates, conflicts: [], version };
+      return { accepted: freshEvents.length, duplicates, conflicts: [], version };
     });
   }
 
@@ -328,6 +372,33 @@ export class PostgresStore implements Store {
     return res.rows.map((r) => r.account_id as string);
   }
 
+  async retention(cutoffMs: number, accountId?: string): Promise<RetentionOutcome> {
+    const before = retentionBoundary(cutoffMs);
+    try {
+      if (accountId !== undefined) {
+        return await this.inAccountTransaction(accountId, async (db) => {
+          const events = await deleteLedger(db, before, accountId);
+          await deletePartitionedRows(db, accountId, before);
+          await deleteAgedSpans(db, before, accountId);
+          return { before, accounts: await this.expireSnapshots(db, events), partitions: [] };
+        });
+      }
+      return await this.inTransaction(async (db) => {
+        // Exclusive: no write is running (each holds it shared), none starts, no partition is created.
+        await lockPartitions(db);
+        const partitions = await agedPartitions(db, before);
+        // Readers finish first; table locks in the writers' order, like every statement that reads several.
+        if (partitions.length > 0) await db.query(`LOCK TABLE ${LOCK_ORDER.join(', ')} IN ACCESS EXCLUSIVE MODE`);
+        const events = await deleteLedger(db, before);
+        for (const name of partitions) await db.query(`DROP TABLE IF EXISTS ${name}`);
+        await deleteAgedSpans(db, before);
+        return { before, accounts: await this.expireSnapshots(db, events), partitions };
+      });
+    } finally {
+      this.partitions.forget();
+    }
+  }
+
   async rebuild(accountId: string): Promise<void> {
     await this.inAccountTransaction(accountId, async (db) => {
       await this.ensureAccount(db, accountId);
@@ -377,14 +448,16 @@ export class PostgresStore implements Store {
   /**
    * Runs `fn` in one transaction holding the account's advisory lock: writes of one account
    * are serialised across every process on the database; other accounts proceed in parallel.
+   * It also holds the partition lock shared: no partition is created or dropped meanwhile.
    */
-  private async inAccountTransaction<T>(accountId: string, fn: (db: Queryable) => Promise<T>): Promise<T> {
+  private async inAccountTransaction<T>(accountId: string, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
       // READ COMMITTED whatever the database default: under the lock each statement sees every earlier commit.
       await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [accountId]);
+      // The account's lock, then the partition lock shared (retention and partition creation take it exclusively).
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext($1)), ${SHARED_PARTITION_LOCK}`, [accountId]);
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
@@ -400,12 +473,51 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** Runs `fn` in one READ COMMITTED transaction on one connection. */
+  private async inTransaction<T>(fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = err as Error;
+      }
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /**
+   * After retention removed data of these accounts: a new version for each, below which every
+   * snapshot has expired (a snapshot may have covered the removed data), so the history rows
+   * only those snapshots could read are collected at once.
+   */
+  private async expireSnapshots(db: Queryable, removed: Map<string, number>): Promise<RetentionOutcome['accounts']> {
+    const out: RetentionOutcome['accounts'] = [];
+    for (const [accountId, events] of removed) {
+      await this.ensureAccount(db, accountId);
+      const floor = await this.bumpVersion(db, accountId);
+      await db.query('UPDATE accounts SET snapshot_floor = $2 WHERE account_id = $1', [accountId, floor]);
+      for (const table of Object.values(this.tables)) await table.collect(db, accountId, floor);
+      await db.query('DELETE FROM account_versions WHERE account_id = $1 AND version < $2', [accountId, floor]);
+      out.push({ accountId, events, floor });
+    }
+    return out;
+  }
+
   private async count(sql: string, params: readonly unknown[]): Promise<number> {
     const res = await this.pool.query(sql, [...params]);
     return res.rows[0]?.n as number;
   }
 
-  /** Splits a (batch-deduplicated) set into new events, stored duplicates and conflicts, by the id ledger. */
+  /** Positions of events whose id the ledger holds with another content hash (a read: nothing is staged). */
   private async classify(db: Queryable, accountId: string, events: readonly CanonicalEvent[]) {
     const stored = new Map<string, Buffer>();
     for (const part of chunks(events, EVENT_CHUNK)) {
@@ -415,46 +527,12 @@ export class PostgresStore implements Store {
       ]);
       for (const r of res.rows) stored.set(r.event_id as string, r.hash as Buffer);
     }
-    const fresh: CanonicalEvent[] = [];
     const conflicts: number[] = [];
-    let duplicates = 0;
     events.forEach((item, index) => {
       const hash = stored.get(item.event.id);
-      if (hash === undefined) fresh.push(item);
-      else if (hash.equals(hashOf(item.canonical))) duplicates++;
-      else conflicts.push(index);
+      if (hash !== undefined && !hash.equals(hashOf(item.canonical))) conflicts.push(index);
     });
-    return { fresh, duplicates, conflicts };
-  }
-
-  private async insertEvents(db: Queryable, accountId: string, fresh: readonly CanonicalEvent[], version: number): Promise<void> {
-    for (const part of chunks(fresh, EVENT_CHUNK)) {
-      const events = part.map((f) => f.event);
-      const ids = events.map((e) => e.id);
-      const times = events.map((e) => e.time);
-      await db.query(
-        `INSERT INTO event_ids (account_id, event_id, time, hash)
-         SELECT $1, * FROM unnest(${unnestArgs(['text', 'bigint', 'bytea'], 2)})`,
-        [accountId, ids, times, part.map((f) => hashOf(f.canonical))],
-      );
-      await db.query(
-        `INSERT INTO events (account_id, event_id, time, rank, agent_id, conversation_id, skill_id, version, body)
-         SELECT $1, id, time, rank, agent, conversation, skill, $2, body
-           FROM unnest(${unnestArgs(['text', 'bigint', 'bigint', 'bigint', 'text', 'bigint', 'text'], 3)})
-             AS u(id, time, rank, agent, conversation, skill, body)`,
-        [
-          accountId,
-          version,
-          ids,
-          times,
-          events.map((e) => TYPE_RANK[e.type]),
-          events.map((e) => agentOf(e) ?? null),
-          events.map((e) => ('conversationId' in e ? e.conversationId : null)),
-          events.map((e) => ('skillId' in e ? e.skillId : null)),
-          part.map((f) => f.canonical),
-        ],
-      );
-    }
+    return { conflicts };
   }
 
   private async ensureAccount(db: Queryable, accountId: string): Promise<{ version: number }> {

@@ -61,6 +61,8 @@ export class VersionedTable<T> {
     private readonly toRow: (item: T) => unknown[],
     private readonly fromRow: (row: Row) => T,
     private readonly keyOf: (item: T) => string,
+    /** the time column the table is partitioned by, if it is */
+    readonly partitionKey?: string,
   ) {
     const names = columns.map((c) => c.name);
     const aliases = names.map((_, i) => `c${i}`);
@@ -102,7 +104,7 @@ export class VersionedTable<T> {
       scopeColumns,
       [...byKey.values()].map((s) => s.key),
     );
-    const supersede: number[] = [];
+    const supersede: Array<{ rowId: number; at: number }> = [];
     const superseded: T[] = [];
     const inserted: T[] = [];
     for (const [key, scope] of byKey) {
@@ -113,16 +115,21 @@ export class VersionedTable<T> {
         this.keyOf,
       );
       for (const c of diff.supersede) {
-        supersede.push(c.rowId);
+        supersede.push(c);
         superseded.push(c.row);
       }
       inserted.push(...diff.insert);
     }
     for (const part of chunks(supersede, INSERT_CHUNK)) {
-      await db.query(`UPDATE ${this.name} SET valid_to = $2 WHERE account_id = $1 AND row_id = ANY($3::bigint[])`, [
+      // On a partitioned table the bounds of the rows' times let PostgreSQL skip the other partitions.
+      const bounds = this.partitionKey === undefined ? '' : ` AND ${this.partitionKey} >= $4 AND ${this.partitionKey} <= $5`;
+      let [lo, hi] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+      for (const c of part) [lo, hi] = [Math.min(lo, c.at), Math.max(hi, c.at)];
+      await db.query(`UPDATE ${this.name} SET valid_to = $2 WHERE account_id = $1 AND row_id = ANY($3::bigint[])${bounds}`, [
         accountId,
         version,
-        part,
+        part.map((c) => c.rowId),
+        ...(this.partitionKey === undefined ? [] : [lo, hi]),
       ]);
     }
     await this.insert(db, accountId, inserted, version);
@@ -156,7 +163,7 @@ export class VersionedTable<T> {
     accountId: string,
     scopeColumns: readonly string[],
     keys: ReadonlyArray<readonly unknown[]>,
-  ): Promise<Map<string, Array<{ rowId: number; row: T }>>> {
+  ): Promise<Map<string, Array<{ rowId: number; at: number; row: T }>>> {
     const types = scopeColumns.map((c) => {
       const t = this.types.get(c);
       if (t === undefined) throw new Error(`${this.name} has no column ${c}`);
@@ -166,7 +173,7 @@ export class VersionedTable<T> {
       scopeColumns.length === 1
         ? `${scopeColumns[0]} = ANY($2::${types[0]}[])`
         : `(${scopeColumns.join(', ')}) IN (SELECT * FROM unnest(${unnestArgs(types, 2)}))`;
-    const grouped = new Map<string, Array<{ rowId: number; row: T }>>();
+    const grouped = new Map<string, Array<{ rowId: number; at: number; row: T }>>();
     for (const part of chunks(keys, SCOPE_CHUNK)) {
       const res = await db.query(`SELECT ${this.selectColumns} FROM ${this.name} WHERE account_id = $1 AND valid_to IS NULL AND ${match}`, [
         accountId,
@@ -174,7 +181,8 @@ export class VersionedTable<T> {
       ]);
       for (const r of res.rows) {
         const key = JSON.stringify(scopeColumns.map((c) => r[c]));
-        const entry = { rowId: r.row_id as number, row: this.fromRow(r) };
+        const at = this.partitionKey === undefined ? 0 : (r[this.partitionKey] as number);
+        const entry = { rowId: r.row_id as number, at, row: this.fromRow(r) };
         const list = grouped.get(key);
         if (list) list.push(entry);
         else grouped.set(key, [entry]);

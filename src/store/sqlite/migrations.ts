@@ -7,8 +7,7 @@ import type Database from 'better-sqlite3';
  * Times are INTEGER epoch ms. Every table leads with account_id. Derived rows carry
  * [valid_from, valid_to) in account versions for snapshot reads (valid_to NULL = current).
  */
-/** The end_time of a span that is still open (larger than any event time). */
-export const OPEN_END = 8_640_000_000_000_000;
+import { OPEN_END } from '../row-mappings.js';
 
 const MIGRATIONS: readonly string[] = [
   `

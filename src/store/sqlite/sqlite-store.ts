@@ -10,6 +10,7 @@ import type { WfmEvent } from '../../domain/events.js';
 import { agentOf, compareEvents, TYPE_RANK } from '../../domain/events.js';
 import type { NhtFacts } from '../../domain/nht.js';
 import type { ActivityRecord, DataQualityItem } from '../../domain/records.js';
+import { retentionBoundary } from '../months.js';
 import type {
   AccountSettings,
   AccountVersion,
@@ -20,6 +21,7 @@ import type {
   IngestOutcome,
   Page,
   PageRequest,
+  RetentionOutcome,
   SegmentQuery,
   Store,
   TimeWindow,
@@ -266,6 +268,53 @@ export class SqliteStore implements Store {
 
   async accountsWithEvents(): Promise<string[]> {
     return this.db.prepare('SELECT DISTINCT account_id FROM events ORDER BY account_id').pluck().all() as string[];
+  }
+
+  /**
+   * The embedded equivalent of dropping partitions: deletes the rows of the whole UTC months
+   * before the cutoff's month (see Store.retention), in one transaction.
+   */
+  async retention(cutoffMs: number, accountId?: string): Promise<RetentionOutcome> {
+    const before = retentionBoundary(cutoffMs);
+    const account = accountId === undefined ? '' : 'AND account_id = @account';
+    const params = accountId === undefined ? { before } : { before, account: accountId };
+    return this.db
+      .transaction((): RetentionOutcome => {
+        const removed = this.db
+          .prepare(`SELECT account_id, count(*) AS n FROM events WHERE time < @before ${account} GROUP BY account_id ORDER BY account_id`)
+          .all(params) as Array<{ account_id: string; n: number }>;
+        const aged: Array<[string, string]> = [
+          ['events', 'time'],
+          ['activity_records', 'time'],
+          ['data_quality', 'time'],
+          ['workload_messages', 'time'],
+          ['segments', 'end_time'],
+          ['workload_sessions', 'end_time'],
+          ['workload_segments', 'end_time'],
+        ];
+        for (const [table, column] of aged) this.db.prepare(`DELETE FROM ${table} WHERE ${column} < @before ${account}`).run(params);
+        // Of the profile writes before the boundary, later answers read only each agent's last maxSlots and skills.
+        const last = (field: string) => `SELECT rowid FROM (
+            SELECT rowid, row_number() OVER (PARTITION BY account_id, agent_id ORDER BY time DESC, rank DESC, event_id DESC) AS n
+              FROM workload_profile WHERE time < @before ${account} AND valid_to IS NULL AND ${field} IS NOT NULL) WHERE n = 1`;
+        this.db
+          .prepare(
+            `DELETE FROM workload_profile WHERE time < @before ${account} AND valid_to IS NULL
+               AND rowid NOT IN (${last('max_slots')}) AND rowid NOT IN (${last('skills')})`,
+          )
+          .run(params);
+        const accounts: RetentionOutcome['accounts'] = [];
+        for (const { account_id, n } of removed) {
+          // Snapshots of the account may have covered what is gone: they expire, with the history only they could read.
+          const floor = this.bumpVersion(account_id, this.ensureAccount(account_id).version);
+          this.stmt.setSnapshotFloor.run(floor, account_id);
+          for (const table of Object.values(this.tables)) table.collect(account_id, floor);
+          this.db.prepare('DELETE FROM account_versions WHERE account_id = ? AND version < ?').run(account_id, floor);
+          accounts.push({ accountId: account_id, events: n, floor });
+        }
+        return { before, accounts, partitions: [] };
+      })
+      .immediate();
   }
 
   async rebuild(accountId: string): Promise<void> {
