@@ -9,6 +9,7 @@
  */
 
 import { pageLinks } from '../src/api/paging.js';
+import { segmentView } from '../src/api/routes/handle-time.js';
 import { timeframeOf } from '../src/api/routes/shared.js';
 import type { SegmentHandleTime } from '../src/domain/aht.js';
 import { computeNht } from '../src/domain/nht.js';
@@ -97,25 +98,6 @@ function activityView(r: ActivityRecord): Record<string, unknown> {
   }
   view.prevStatusChangeTime = r.prevStatusChangeTime === null ? null : formatUtcMillis(r.prevStatusChangeTime);
   return view;
-}
-
-function segmentView(s: SegmentHandleTime): Record<string, unknown> {
-  // as src/api/routes/handle-time.ts segmentView
-  return {
-    segmentId: s.segmentId,
-    conversationId: s.conversationId,
-    agentId: s.agentId,
-    employeeId: s.employeeId,
-    skillId: s.skillId,
-    groupId: s.groupId,
-    startTime: formatUtcMillis(s.start),
-    startTimeL: s.start,
-    endTime: formatUtcMillis(s.end),
-    endTimeL: s.end,
-    endReason: s.endReason,
-    totalHandleTimeMillis: s.totalHandleTimeMillis,
-    inFocusTimeMillis: s.inFocusTimeMillis,
-  };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');

@@ -205,7 +205,8 @@ function readSort(value: string | undefined, causes: Cause[]): { field: SegmentS
   return { field, descending };
 }
 
-function segmentView(s: SegmentHandleTime) {
+/** The wire form of a segment (`agent-segments`); exported for the benchmark floor. */
+export function segmentView(s: SegmentHandleTime) {
   return {
     segmentId: s.segmentId,
     conversationId: s.conversationId,

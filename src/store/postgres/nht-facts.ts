@@ -4,13 +4,12 @@
  */
 import { TYPE_RANK } from '../../domain/events.js';
 import type { NhtFacts } from '../../domain/nht.js';
+import { agentsOf, assembleNhtFacts, type QueuedRow, startingConversationsOf } from '../nht-facts-assembly.js';
 import type { TimeWindow } from '../store.js';
 import type { DerivedTables } from './tables.js';
 import type { Queryable } from './versioned-table.js';
 
 const QUEUED_RANK = TYPE_RANK['conversation.queued'];
-
-type QueuedRow = { conversation_id: string; skill_id: number; time: number; event_id: string };
 
 export async function readNhtFacts(
   db: Queryable,
@@ -26,7 +25,7 @@ export async function readNhtFacts(
   const countedMessages = await tables.messages.visible(db, 'account_id = $1 AND time >= $2 AND time < $3', span, version);
 
   // Queue waits need each conversation that starts a segment in the span, back to its previous start.
-  const startingConversations = [...new Set(segments.filter((s) => s.start >= window.from).map((s) => s.conversationId))];
+  const startingConversations = startingConversationsOf(segments, window.from);
   const conversationSegments = startingConversations.length
     ? await tables.workloadSegments.visible(
         db,
@@ -51,12 +50,7 @@ export async function readNhtFacts(
         )
       ).rows
     : [];
-  const queued = new Map<string, NhtFacts['queued'][number]>();
-  for (const q of [...queuedInSpan, ...queuedOfStarting]) {
-    queued.set(q.event_id, { conversationId: q.conversation_id, skillId: q.skill_id, time: q.time, eventId: q.event_id });
-  }
-
-  const agents = [...new Set([...sessions.map((s) => s.agentId), ...segments.map((s) => s.agentId)])];
+  const agents = agentsOf({ sessions, segments });
   const profile = agents.length
     ? await tables.profile.visible(
         db,
@@ -66,22 +60,12 @@ export async function readNhtFacts(
       )
     : [];
 
-  return {
-    sessions: sessions.map((s) => ({ agentId: s.agentId, start: s.start, end: s.end })),
-    segments: segments.map((s) => ({ segmentId: s.segmentId, agentId: s.agentId, skillId: s.skillId, start: s.start, end: s.end })),
-    countedMessages: countedMessages.map((m) => ({ agentId: m.agentId, time: m.time, skillId: m.skillId, segmentId: m.segmentId })),
-    queued: [...queued.values()],
-    segmentStarts: [...new Map([...segments, ...conversationSegments].map((s) => [s.segmentId, s])).values()].map((s) => ({
-      conversationId: s.conversationId,
-      skillId: s.skillId,
-      time: s.start,
-      eventId: s.startEventId,
-    })),
-    maxSlots: profile
-      .filter((p) => p.maxSlots !== undefined)
-      .map((p) => ({ agentId: p.agentId, time: p.time, value: p.maxSlots, rank: p.rank, eventId: p.eventId })),
-    profileSkills: profile
-      .filter((p) => p.skills !== undefined)
-      .map((p) => ({ agentId: p.agentId, time: p.time, skills: p.skills as number[], rank: p.rank, eventId: p.eventId })),
-  };
+  return assembleNhtFacts({
+    sessions,
+    segments,
+    conversationSegments,
+    countedMessages,
+    queued: [...queuedInSpan, ...queuedOfStarting],
+    profile,
+  });
 }
