@@ -11,7 +11,6 @@
 import { pageLinks } from '../src/api/paging.js';
 import { segmentView } from '../src/api/routes/handle-time.js';
 import { timeframeOf } from '../src/api/routes/shared.js';
-import type { SegmentHandleTime } from '../src/domain/aht.js';
 import { computeNht } from '../src/domain/nht.js';
 import type { ActivityRecord } from '../src/domain/records.js';
 import { formatUtcMillis } from '../src/domain/time.js';
