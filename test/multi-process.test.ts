@@ -18,13 +18,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { JetStreamManager, NatsConnection } from 'nats';
 import { compareEvents, type WfmEvent } from '../src/domain/events.js';
-import type { BusConfig } from '../src/ingest/nats-bus.js';
-import { busStats, connectBus, deadLetterStream, ensureBus } from '../src/ingest/nats-bus.js';
+import { busStats, connectBus, ensureBus } from '../src/ingest/nats-bus.js';
 import { simulate } from '../src/sim/simulate.js';
+import { busFlags, dropBus, freshBus } from './support/nats.js';
 import { freshDatabase, type TestDatabase } from './support/postgres.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/wfm.js', import.meta.url));
-const NATS_URL = process.env.WFM_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const ACCOUNT = 'scale';
 const HOUR = 3_600_000;
 /** The environment without any WFM_ setting of the machine running the tests. */
@@ -148,30 +147,6 @@ async function pages(base: string, bearer: string, path: string): Promise<unknow
 
 // ---------------------------------------------------------------------------------------------
 
-function freshBus(): BusConfig {
-  const tag = `mp${process.pid}x${Math.random().toString(36).slice(2, 8)}`;
-  return {
-    url: NATS_URL,
-    stream: `WFMTEST_${tag.toUpperCase()}`,
-    subjectPrefix: `wfmtest.${tag}.events`,
-    deadLetterPrefix: `wfmtest.${tag}.dead`,
-    durable: `wfm-test-${tag}`,
-  };
-}
-
-const busFlags = (bus: BusConfig) => [
-  '--nats',
-  bus.url,
-  '--nats-stream',
-  bus.stream,
-  '--nats-subject-prefix',
-  bus.subjectPrefix,
-  '--nats-dead-letter-prefix',
-  bus.deadLetterPrefix,
-  '--nats-durable',
-  bus.durable,
-];
-
 describe('scale-out: two servers and two bus workers on one PostgreSQL answer like one process', { timeout: 420_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'wfm-multi-'));
   const bus = freshBus();
@@ -187,7 +162,7 @@ describe('scale-out: two servers and two bus workers on one PostgreSQL answer li
 
   after(async () => {
     await Promise.all([...running].map((r) => stop(r)));
-    if (jsm) for (const stream of [bus.stream, deadLetterStream(bus)]) await jsm.streams.delete(stream).catch(() => undefined);
+    if (jsm) await dropBus(jsm, bus);
     await nc?.drain();
     await db?.drop();
     rmSync(dir, { recursive: true, force: true });

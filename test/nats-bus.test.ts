@@ -11,30 +11,15 @@ import { after, before, describe, test } from 'node:test';
 import type { JetStreamManager, NatsConnection } from 'nats';
 import { ingestBatch } from '../src/ingest/ingest-batch.js';
 import type { BusConfig } from '../src/ingest/nats-bus.js';
-import { busStats, connectBus, deadLetterStream, ensureBus } from '../src/ingest/nats-bus.js';
+import { busStats, connectBus, ensureBus } from '../src/ingest/nats-bus.js';
 import { runConsumer } from '../src/ingest/nats-consumer.js';
 import { publishFile } from '../src/ingest/nats-publisher.js';
 import { simulate } from '../src/sim/simulate.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { ACCOUNT, at, DAY0 } from './support/harness.js';
+import { busFlags, dropBus, freshBus } from './support/nats.js';
 
-const NATS_URL = process.env.WFM_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const WFM = new URL('../src/cli/wfm.js', import.meta.url).pathname;
-
-function freshBus(): BusConfig {
-  const tag = `t${process.pid}x${Math.random().toString(36).slice(2, 8)}`;
-  return {
-    url: NATS_URL,
-    stream: `WFMTEST_${tag.toUpperCase()}`,
-    subjectPrefix: `wfmtest.${tag}.events`,
-    deadLetterPrefix: `wfmtest.${tag}.dead`,
-    durable: `wfm-test-${tag}`,
-  };
-}
-
-async function dropBus(jsm: JetStreamManager, bus: BusConfig): Promise<void> {
-  for (const stream of [bus.stream, deadLetterStream(bus)]) await jsm.streams.delete(stream).catch(() => undefined);
-}
 
 /** Every API answer that depends on the events, for comparing two stores. */
 async function answers(store: SqliteStore): Promise<string> {
@@ -119,24 +104,7 @@ describe('NATS JetStream ingestion', { timeout: 180_000 }, () => {
     // One event per message: many messages, so the kill lands mid-stream.
     await publishFile(nc, bus, ACCOUNT, file, 5);
     const db = join(dir, 'kill.db');
-    const args = [
-      WFM,
-      'consume',
-      '--db',
-      db,
-      '--nats',
-      NATS_URL,
-      '--nats-stream',
-      bus.stream,
-      '--nats-subject-prefix',
-      bus.subjectPrefix,
-      '--nats-dead-letter-prefix',
-      bus.deadLetterPrefix,
-      '--nats-durable',
-      bus.durable,
-      '--batch',
-      '4',
-    ];
+    const args = [WFM, 'consume', '--db', db, ...busFlags(bus), '--batch', '4'];
     const start = (): ChildProcess => spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const first = start();
     // Wait until it has acknowledged part of the stream, then kill it hard.
@@ -178,26 +146,7 @@ describe('NATS JetStream ingestion', { timeout: 180_000 }, () => {
     buses.push(bus);
     const served = spawn(
       process.execPath,
-      [
-        WFM,
-        'serve',
-        '--port',
-        '0',
-        '--db',
-        join(dir, 'serve.db'),
-        '--log-level',
-        'silent',
-        '--nats',
-        NATS_URL,
-        '--nats-stream',
-        bus.stream,
-        '--nats-subject-prefix',
-        bus.subjectPrefix,
-        '--nats-dead-letter-prefix',
-        bus.deadLetterPrefix,
-        '--nats-durable',
-        bus.durable,
-      ],
+      [WFM, 'serve', '--port', '0', '--db', join(dir, 'serve.db'), '--log-level', 'silent', ...busFlags(bus)],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },

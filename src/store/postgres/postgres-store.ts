@@ -451,29 +451,17 @@ export class PostgresStore implements Store {
    * It also holds the partition lock shared: no partition is created or dropped meanwhile.
    */
   private async inAccountTransaction<T>(accountId: string, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      // READ COMMITTED whatever the database default: under the lock each statement sees every earlier commit.
-      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+    return this.inTransaction(async (client) => {
       // The account's lock, then the partition lock shared (retention and partition creation take it exclusively).
       await client.query(`SELECT pg_advisory_xact_lock(hashtext($1)), ${SHARED_PARTITION_LOCK}`, [accountId]);
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = err as Error;
-      }
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+      return fn(client);
+    });
   }
 
-  /** Runs `fn` in one READ COMMITTED transaction on one connection. */
+  /**
+   * Runs `fn` in one READ COMMITTED transaction on one connection (READ COMMITTED whatever the
+   * database default: under a lock each statement sees every earlier commit).
+   */
   private async inTransaction<T>(fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
