@@ -280,7 +280,7 @@ describe('PostgresStore: upgrading a schema-1 store with data', { timeout: 300_0
     const current = await PostgresStore.open({ url: db.url, schema: 'current', snapshotTtlMs: TTL, now });
     try {
       for (const batch of batches.slice(0, 8)) await current.ingest('acme', batch);
-      // A schema-1 copy of the same data: the tables of version 1 have the same columns, in the same order.
+      // A schema-1 copy of the same data: the tables of version 1 have the same columns, in the same order (plus later ones).
       const client = new pg.Client({ connectionString: db.url, options: '-c search_path=legacy' });
       await client.connect();
       try {
@@ -289,7 +289,13 @@ describe('PostgresStore: upgrading a schema-1 store with data', { timeout: 300_0
         const tables = ['accounts', 'account_versions', 'event_ids', 'events', 'agent_state', 'workload_profile', ...identity];
         for (const t of tables) {
           const overriding = t === 'workload_profile' || identity.includes(t) ? 'OVERRIDING SYSTEM VALUE' : '';
-          await client.query(`INSERT INTO legacy.${t} ${overriding} SELECT * FROM current.${t}`);
+          // Later migrations add columns (account_versions.nht_from): copy the columns schema 1 has.
+          const columns = await client.query(
+            "SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS list FROM information_schema.columns WHERE table_schema = 'legacy' AND table_name = $1",
+            [t],
+          );
+          const list = columns.rows[0].list as string;
+          await client.query(`INSERT INTO legacy.${t} (${list}) ${overriding} SELECT ${list} FROM current.${t}`);
           if (overriding) {
             await client.query(`SELECT setval(pg_get_serial_sequence('legacy.${t}', 'row_id'), (SELECT max(row_id) FROM legacy.${t}))`);
           }

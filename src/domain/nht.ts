@@ -157,28 +157,6 @@ function msRatio(totalMs: number, count: number): Ratio {
 // ---------------------------------------------------------------------------------------------
 // Buckets
 
-interface BucketPlan {
-  buckets: Bucket[];
-  /** the 60-minute buckets containing the buckets, contiguous */
-  hours: Bucket[];
-  /** index into hours of each bucket's hour H */
-  hourOfBucket: number[];
-}
-
-function planBuckets(query: NhtQuery): BucketPlan {
-  const { fromMs, toMs, intervalMinutes, timeZone } = query;
-  const hours = bucketsOverlapping(fromMs, toMs, 60, timeZone);
-  const buckets = intervalMinutes === 60 ? hours : bucketsOverlapping(fromMs, toMs, intervalMinutes, timeZone);
-  // Hour boundaries are also sub-hour boundaries, so every bucket lies inside exactly one hour.
-  const hourOfBucket: number[] = [];
-  let h = 0;
-  for (const b of buckets) {
-    while ((hours[h] as Bucket).end <= b.start) h++;
-    hourOfBucket.push(h);
-  }
-  return { buckets, hours, hourOfBucket };
-}
-
 function validateQuery(query: NhtQuery): void {
   if (![15, 30, 60].includes(query.intervalMinutes)) throw new RangeError('intervalMinutes must be 15, 30 or 60');
   if (!Number.isSafeInteger(query.defaultMaxSlots) || query.defaultMaxSlots < 1) {
@@ -664,13 +642,131 @@ function skillHours(hours: readonly Bucket[], detail: Array<Map<number, AgentHou
 }
 
 // ---------------------------------------------------------------------------------------------
-// The metric
+// Hours: the unit a store can cache
 
-function intervalOf(bucket: Bucket, timestamp: string, b: BucketAcc | undefined, h: SkillHour | undefined): NhtInterval {
-  const messagesSent = h?.messagesSent ?? 0;
-  const handledSegments = h?.handledSegments ?? 0;
-  const work = h?.work.value() ?? ZERO;
-  const memberWork = h?.memberWork.value() ?? ZERO;
+/** One skill's sums in one 15-minute bucket: additive, so a 30- or 60-minute bucket adds its quarters. */
+export type QuarterSums = BucketAcc;
+
+/** The hourly fields of one skill in one hour H, rounded (they are never combined across hours). */
+export interface HourlyFields {
+  avgAvailableLoad: number;
+  messagesSent: number;
+  handledSegments: number;
+  avgSegmentWorkTime: number;
+  netHandleTime: number;
+}
+
+export interface NhtHourSkill {
+  /** sums per 15-minute bucket of the hour (index into {@link NhtHour.quarters}); undefined = none */
+  quarters: Array<QuarterSums | undefined>;
+  /** undefined = no logged-in agent, message or segment of the skill in the hour */
+  hourly: HourlyFields | undefined;
+}
+
+/**
+ * Everything NHT reports about one 60-minute bucket H: its 15-minute buckets' sums and its hourly
+ * fields per skill. It depends only on facts that touch H (metrics.md §3 computes every field over
+ * whole buckets), so a store can keep it and answer any window, interval or zone whose hours are
+ * the same UTC instants (engineering.md: bucket in UTC at 15 minutes, roll up to the zone).
+ */
+export interface NhtHour {
+  start: number;
+  end: number;
+  /** the hour's 15-minute buckets in order (four UTC quarter-hours, except around an odd DST change) */
+  quarters: Bucket[];
+  skills: Map<number, NhtHourSkill>;
+  /** the skills this hour adds to the default skill list (see {@link defaultSkillIds}), ascending */
+  activeSkills: number[];
+}
+
+const NO_HOURLY: HourlyFields = { avgAvailableLoad: -1, messagesSent: 0, handledSegments: 0, avgSegmentWorkTime: -1, netHandleTime: -1 };
+
+function hourlyFieldsOf(h: SkillHour): HourlyFields {
+  const { messagesSent, handledSegments } = h;
+  const work = h.work.value();
+  const memberWork = h.memberWork.value();
+  return {
+    avgAvailableLoad: h.memberLoggedInMs > 0 ? decimals4({ n: memberWork.n, d: memberWork.d * BigInt(h.memberLoggedInMs) }) : -1,
+    messagesSent,
+    handledSegments,
+    avgSegmentWorkTime: messagesSent > 0 ? seconds2({ n: work.n, d: work.d * BigInt(messagesSent) }) : -1,
+    netHandleTime: handledSegments > 0 ? seconds2({ n: work.n, d: work.d * BigInt(handledSegments) }) : -1,
+  };
+}
+
+/** Per hour, the skills of {@link defaultSkillIds} whose activity falls in that hour; ascending. */
+function activeSkillsByHour(facts: NhtFacts, hours: readonly Bucket[]): number[][] {
+  const active: Array<Set<number>> = hours.map(() => new Set());
+  const mark = (t: number, skillId: number): void => {
+    const h = bucketIndexOf(hours, t);
+    if (h >= 0) (active[h] as Set<number>).add(skillId);
+  };
+  for (const q of facts.queued) mark(q.time, q.skillId);
+  for (const m of facts.countedMessages) mark(m.time, m.skillId);
+  for (const s of facts.segmentStarts) mark(s.time, s.skillId);
+  // A segment marks every hour with s < H.end and e ≥ H.start (e = ∞ while open).
+  for (const g of facts.segments) {
+    const end = g.end ?? Number.POSITIVE_INFINITY;
+    for (let h = firstBucketEndingAfter(hours, g.start); h < hours.length && (hours[h] as Bucket).start <= end; h++) {
+      (active[h] as Set<number>).add(g.skillId);
+    }
+  }
+  return active.map((skills) => [...skills].sort((a, b) => a - b));
+}
+
+/**
+ * The {@link NhtHour}s of contiguous 60-minute buckets, from facts covering them; `quarters` are
+ * the 15-minute buckets of the same zone from the first hour's start to the last one's end.
+ *
+ * @example computeNhtHours(facts, [{ start: 09:00Z, end: 10:00Z }], fourQuarters, 4)[0]?.skills.get(1)?.hourly?.netHandleTime // 1350
+ */
+export function computeNhtHours(
+  facts: NhtFacts,
+  hours: readonly Bucket[],
+  quarters: readonly Bucket[],
+  defaultMaxSlots: number,
+): NhtHour[] {
+  const perQuarter = bucketFields(facts, quarters);
+  const perHour = skillHours(hours, hourlyDetail(facts, hours, defaultMaxSlots));
+  const active = activeSkillsByHour(facts, hours);
+  let q = 0;
+  return hours.map((hour, h) => {
+    const first = q;
+    while (q < quarters.length && (quarters[q] as Bucket).end <= hour.end) q++;
+    const hourQuarters = quarters.slice(first, q);
+    const skills = new Map<number, NhtHourSkill>();
+    const at = (skillId: number): NhtHourSkill => {
+      let s = skills.get(skillId);
+      if (!s) skills.set(skillId, (s = { quarters: hourQuarters.map(() => undefined), hourly: undefined }));
+      return s;
+    };
+    for (const [skillId, accs] of perQuarter) {
+      for (let i = first; i < q; i++) {
+        const acc = accs[i];
+        if (acc) at(skillId).quarters[i - first] = acc;
+      }
+    }
+    for (const [skillId, sums] of perHour[h] as Map<number, SkillHour>) at(skillId).hourly = hourlyFieldsOf(sums);
+    return { start: hour.start, end: hour.end, quarters: hourQuarters, skills, activeSkills: active[h] as number[] };
+  });
+}
+
+/** The default skill list of a window from its hours: the union of their active skills, ascending. */
+export function defaultSkillsOfHours(hours: readonly NhtHour[]): number[] {
+  const skills = new Set<number>();
+  for (const h of hours) for (const s of h.activeSkills) skills.add(s);
+  return [...skills].sort((a, b) => a - b);
+}
+
+function addQuarter(into: BucketAcc, q: BucketAcc): void {
+  into.arrivals += q.arrivals;
+  into.queueWaitMs += q.queueWaitMs;
+  into.queueWaits += q.queueWaits;
+  into.segmentMs += q.segmentMs;
+  into.segmentsEnded += q.segmentsEnded;
+}
+
+function intervalOf(bucket: Bucket, timestamp: string, b: BucketAcc | undefined, h: HourlyFields): NhtInterval {
   return {
     timestamp,
     epochTimestamp: bucket.start,
@@ -678,13 +774,63 @@ function intervalOf(bucket: Bucket, timestamp: string, b: BucketAcc | undefined,
     avgTimeInQueue: b && b.queueWaits > 0 ? seconds2(msRatio(b.queueWaitMs, b.queueWaits)) : -1,
     totalAgentSegmentDuration: b ? seconds2(msRatio(b.segmentMs, 1)) : 0,
     avgAgentSegmentDuration: b && b.segmentsEnded > 0 ? seconds2(msRatio(b.segmentMs, b.segmentsEnded)) : -1,
-    avgAvailableLoad: h && h.memberLoggedInMs > 0 ? decimals4({ n: memberWork.n, d: memberWork.d * BigInt(h.memberLoggedInMs) }) : -1,
-    messagesSent,
-    handledSegments,
-    avgSegmentWorkTime: messagesSent > 0 ? seconds2({ n: work.n, d: work.d * BigInt(messagesSent) }) : -1,
-    netHandleTime: handledSegments > 0 ? seconds2({ n: work.n, d: work.d * BigInt(handledSegments) }) : -1,
+    ...h,
   };
 }
+
+/**
+ * The NHT rows of a query from the hours its buckets lie in (every bucket overlapping the window
+ * is a run of 15-minute buckets of one hour). `hours` must cover the window's hours, in order.
+ */
+export function nhtRowsFromHours(
+  hours: readonly NhtHour[],
+  query: Omit<NhtQuery, 'defaultMaxSlots' | 'skillIds'>,
+  skills: readonly number[],
+): NhtSkillRow[] {
+  const buckets = bucketsOverlapping(query.fromMs, query.toMs, query.intervalMinutes, query.timeZone);
+  // Per bucket: its hour and the range of that hour's quarters inside it.
+  const layout: Array<{ hour: NhtHour; from: number; to: number; timestamp: string }> = [];
+  let h = 0;
+  for (const bucket of buckets) {
+    while (h < hours.length && (hours[h] as NhtHour).end <= bucket.start) h++;
+    const hour = hours[h];
+    if (!hour || hour.start > bucket.start) throw new Error(`no NHT hour covers the bucket starting at ${bucket.start}`);
+    let from = 0;
+    while (from < hour.quarters.length && (hour.quarters[from] as Bucket).start < bucket.start) from++;
+    let to = from;
+    while (to < hour.quarters.length && (hour.quarters[to] as Bucket).end <= bucket.end) to++;
+    layout.push({ hour, from, to, timestamp: formatNhtTimestamp(bucket.start, query.timeZone) });
+  }
+  return skills.map((skillId) => ({
+    skillId,
+    metricsByIntervals: buckets.map((bucket, i) => {
+      const { hour, from, to, timestamp } = layout[i] as (typeof layout)[number];
+      const skill = hour.skills.get(skillId);
+      let sums: BucketAcc | undefined;
+      if (skill) {
+        for (let j = from; j < to; j++) {
+          const quarter = skill.quarters[j];
+          if (!quarter) continue;
+          if (!sums) sums = emptyBucketAcc();
+          addQuarter(sums, quarter);
+        }
+      }
+      return intervalOf(bucket, timestamp, sums, skill?.hourly ?? NO_HOURLY);
+    }),
+  }));
+}
+
+/** The 60-minute buckets overlapping a query's window and their 15-minute buckets. */
+export function nhtHoursPlan(query: Pick<NhtQuery, 'fromMs' | 'toMs' | 'timeZone'>): { hours: Bucket[]; quarters: Bucket[] } {
+  const hours = bucketsOverlapping(query.fromMs, query.toMs, 60, query.timeZone);
+  const first = hours[0];
+  const last = hours[hours.length - 1];
+  if (!first || !last) return { hours, quarters: [] };
+  return { hours, quarters: bucketsOverlapping(first.start, last.end, 15, query.timeZone) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The metric
 
 /**
  * NHT per skill and bucket for every bucket overlapping [fromMs, toMs) (spec/metrics.md §3):
@@ -697,18 +843,8 @@ function intervalOf(bucket: Bucket, timestamp: string, b: BucketAcc | undefined,
  */
 export function computeNht(facts: NhtFacts, query: NhtQuery): NhtSkillRow[] {
   validateQuery(query);
-  const { buckets, hours, hourOfBucket } = planBuckets(query);
-  const skills = query.skillIds ? [...new Set(query.skillIds)].sort((a, b) => a - b) : defaultSkillIds(facts, query);
-  const perBucket = bucketFields(facts, buckets);
-  const perHour = skillHours(hours, hourlyDetail(facts, hours, query.defaultMaxSlots));
-  const timestamps = buckets.map((b) => formatNhtTimestamp(b.start, query.timeZone));
-  return skills.map((skillId) => {
-    const rowAccs = perBucket.get(skillId);
-    return {
-      skillId,
-      metricsByIntervals: buckets.map((bucket, i) =>
-        intervalOf(bucket, timestamps[i] as string, rowAccs?.[i], perHour[hourOfBucket[i] as number]?.get(skillId)),
-      ),
-    };
-  });
+  const { hours, quarters } = nhtHoursPlan(query);
+  const nhtHours = computeNhtHours(facts, hours, quarters, query.defaultMaxSlots);
+  const skills = query.skillIds ? [...new Set(query.skillIds)].sort((a, b) => a - b) : defaultSkillsOfHours(nhtHours);
+  return nhtRowsFromHours(nhtHours, query, skills);
 }

@@ -8,7 +8,7 @@
  */
 import type { SegmentHandleTime } from '../domain/aht.js';
 import type { WfmEvent } from '../domain/events.js';
-import type { NhtFacts } from '../domain/nht.js';
+import type { NhtFacts, NhtHour } from '../domain/nht.js';
 import type { ActivityRecord, DataQualityItem } from '../domain/records.js';
 
 /** A validated event with its canonical JSON (the idempotency identity). */
@@ -152,6 +152,10 @@ export interface Store {
 
   /** The NHT facts touching [from, to) (whole hours: the caller widens the window), as of a version. */
   nhtFacts(accountId: string, version: number, window: TimeWindow): Promise<NhtFacts>;
+  /** The cached NHT hours among `hourStarts` that answer `version` (see nht-hour-cache.ts), by start. */
+  cachedNhtHours(accountId: string, version: number, hourStarts: readonly number[]): Promise<Map<number, NhtHour>>;
+  /** Keeps NHT hours computed from the facts visible at `version`; best effort (a busy store may skip it). */
+  cacheNhtHours(accountId: string, version: number, hours: readonly NhtHour[]): Promise<void>;
 
   /** Raw events of one account in (time, type rank, id) order, as canonical JSON lines. */
   exportEvents(accountId: string): AsyncIterable<string>;

@@ -11,12 +11,12 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IntervalMinutes } from '../../domain/intervals.js';
-import { bucketsOverlapping, zoneOffsetProblem } from '../../domain/intervals.js';
-import type { NhtQuery } from '../../domain/nht.js';
-import { computeNht, defaultSkillIds } from '../../domain/nht.js';
+import { zoneOffsetProblem } from '../../domain/intervals.js';
+import { defaultSkillsOfHours, nhtHoursPlan, nhtRowsFromHours } from '../../domain/nht.js';
 import { parseRfc3339 } from '../../domain/time.js';
 import type { Cause } from '../../errors.js';
 import { badRequest, WfmError } from '../../errors.js';
+import { nhtHoursOf } from '../../store/nht-hour-cache.js';
 import type { TimeWindow } from '../../store/store.js';
 import type { AppContext } from '../app.js';
 import { requireAccess } from '../authenticate.js';
@@ -232,25 +232,13 @@ async function answer(ctx: AppContext, request: FastifyRequest, params: Params, 
     throw badRequest(message, causes);
   }
 
-  // The facts of the window widened to whole local hours (the hourly fields cover whole hours).
-  const hours = bucketsOverlapping(window.from, window.to, 60, timeZone);
-  const first = hours[0];
-  const last = hours[hours.length - 1];
-  if (!first || !last) throw new Error('a non-empty window has at least one hour bucket');
-  const [facts, settings] = await Promise.all([
-    ctx.store.nhtFacts(accountId, snapshot.version, { from: first.start, to: last.end }),
-    ctx.store.settings(accountId),
-  ]);
-  const query: NhtQuery = {
-    fromMs: window.from,
-    toMs: window.to,
-    intervalMinutes,
-    defaultMaxSlots: settings.defaultMaxSlots,
-    ...(timeZone === undefined ? {} : { timeZone }),
-  };
-  const skills = skillIds ?? defaultSkillIds(facts, query);
+  const query = { fromMs: window.from, toMs: window.to, intervalMinutes, ...(timeZone === undefined ? {} : { timeZone }) };
+  // Whole local hours (the hourly fields cover whole hours), cached where the store has them.
+  const settings = await ctx.store.settings(accountId);
+  const hours = await nhtHoursOf(ctx.store, accountId, snapshot.version, nhtHoursPlan(query), settings.defaultMaxSlots);
+  const skills = skillIds ?? defaultSkillsOfHours(hours);
   const pageSkills = skills.slice(page.offset, page.offset + page.limit);
-  const rows = pageSkills.length === 0 ? [] : computeNht(facts, { ...query, skillIds: pageSkills });
+  const rows = nhtRowsFromHours(hours, query, pageSkills);
 
   return {
     _metadata: {

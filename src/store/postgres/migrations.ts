@@ -236,6 +236,19 @@ const MIGRATIONS: readonly Migration[] = [
   `,
   // 2: time partitioning of the raw events and the big derived tables.
   (client) => partitionByTime(client),
+  // 3: the NHT hour cache (store/nht-hour-cache.ts). Each version records the earliest instant
+  // whose NHT inputs it may have changed (NULL: any); cached hours are checked against it.
+  `
+  ALTER TABLE account_versions ADD COLUMN nht_from BIGINT;
+
+  CREATE TABLE nht_hours (
+    account_id TEXT COLLATE "C" NOT NULL,
+    hour_start BIGINT NOT NULL,
+    version BIGINT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (account_id, hour_start)
+  );
+  `,
 ];
 
 /**

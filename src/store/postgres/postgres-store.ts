@@ -6,7 +6,7 @@ import { advanceAgentWorkload, initialAgentWorkloadState } from '../../domain/ag
 import type { SegmentHandleTime } from '../../domain/aht.js';
 import type { WfmEvent } from '../../domain/events.js';
 import { agentOf, compareEvents } from '../../domain/events.js';
-import type { NhtFacts } from '../../domain/nht.js';
+import type { NhtFacts, NhtHour } from '../../domain/nht.js';
 import type { ActivityRecord, DataQualityItem } from '../../domain/records.js';
 import { retentionBoundary } from '../months.js';
 import type {
@@ -30,6 +30,7 @@ import { hashOf, stagedConflicts, stageEvents, storeStaged } from './event-write
 import { HandleTimeDeriver } from './handle-time.js';
 import { migrate } from './migrations.js';
 import { readNhtFacts } from './nht-facts.js';
+import { cachedNhtHours, collectNhtHours, saveNhtHours } from './nht-hour-cache.js';
 import { isMissingPartition, LOCK_ORDER, lockPartitions, monthOf, PartitionMaintainer, SHARED_PARTITION_LOCK } from './partitions.js';
 import { agedPartitions, deleteAgedSpans, deleteLedger, deletePartitionedRows } from './retention.js';
 import {
@@ -189,13 +190,14 @@ export class PostgresStore implements Store {
       await db.query('RELEASE SAVEPOINT wfm_store_events');
       if (stored.size === 0) return { accepted: 0, duplicates: events.length, conflicts: [], version: current };
       const freshEvents = events.filter((e) => stored.has(e.event.id)).map((e) => e.event);
-      const version = await this.bumpVersion(db, accountId);
+      // NHT hours from the batch's earliest event on may change (the machines are causal).
+      const version = await this.bumpVersion(db, accountId, Math.min(...freshEvents.map((e) => e.time)));
       const duplicates = events.length - stored.size;
       const changedConversations = await this.deriveAgents(db, accountId, groupByAgent(freshEvents), version);
       const { idleTimeoutMillis } = await this.readSettings(db, accountId);
       const pairs = await this.handleTime.affectedPairs(db, accountId, freshEvents, changedConversations);
       await this.handleTime.derivePairs(db, accountId, pairs, version, idleTimeoutMillis);
-      if (version % COLLECT_EVERY === 0) await this.collectHistory(db, accountId);
+      if (version % COLLECT_EVERY === 0) await this.collectHistory(db, accountId, version);
       return { accepted: freshEvents.length, duplicates, conflicts: [], version };
     });
   }
@@ -337,6 +339,14 @@ export class PostgresStore implements Store {
 
   async nhtFacts(accountId: string, version: number, window: TimeWindow): Promise<NhtFacts> {
     return readNhtFacts(this.pool, this.tables, accountId, version, window);
+  }
+
+  async cachedNhtHours(accountId: string, version: number, hourStarts: readonly number[]): Promise<Map<number, NhtHour>> {
+    return cachedNhtHours(this.pool, accountId, version, hourStarts);
+  }
+
+  async cacheNhtHours(accountId: string, version: number, hours: readonly NhtHour[]): Promise<void> {
+    await saveNhtHours(this.pool, accountId, version, hours);
   }
 
   async *exportEvents(accountId: string): AsyncIterable<string> {
@@ -535,12 +545,15 @@ export class PostgresStore implements Store {
     return row ? { defaultMaxSlots: row.default_max_slots, idleTimeoutMillis: row.idle_timeout_ms } : { ...DEFAULT_SETTINGS };
   }
 
-  /** The account's next version, recorded with its commit time (the account row exists). */
-  private async bumpVersion(db: Queryable, accountId: string): Promise<number> {
+  /**
+   * The account's next version, recorded with its commit time and `nhtFrom`, the earliest instant
+   * whose NHT inputs it may change (null = any; store/nht-hour-cache.ts). The account row exists.
+   */
+  private async bumpVersion(db: Queryable, accountId: string, nhtFrom: number | null = null): Promise<number> {
     const res = await db.query(
       `WITH bumped AS (UPDATE accounts SET version = version + 1 WHERE account_id = $1 RETURNING version)
-       INSERT INTO account_versions (account_id, version, committed_at) SELECT $1, version, $2 FROM bumped RETURNING version`,
-      [accountId, this.now()],
+       INSERT INTO account_versions (account_id, version, committed_at, nht_from) SELECT $1, version, $2, $3 FROM bumped RETURNING version`,
+      [accountId, this.now(), nhtFrom],
     );
     return res.rows[0]?.version as number;
   }
@@ -685,7 +698,7 @@ export class PostgresStore implements Store {
   }
 
   /** Drops superseded rows no unexpired snapshot can see (see spec/api.md: snapshots live ≥ the TTL). */
-  private async collectHistory(db: Queryable, accountId: string): Promise<void> {
+  private async collectHistory(db: Queryable, accountId: string, current: number): Promise<void> {
     const res = await db.query('SELECT max(version) AS v FROM account_versions WHERE account_id = $1 AND committed_at <= $2', [
       accountId,
       this.now() - this.snapshotTtlMs,
@@ -693,6 +706,7 @@ export class PostgresStore implements Store {
     const cutoff = res.rows[0]?.v as number | null | undefined;
     if (cutoff === null || cutoff === undefined) return;
     for (const table of Object.values(this.tables)) await table.collect(db, accountId, cutoff);
+    await collectNhtHours(db, accountId, cutoff, current);
     await db.query('DELETE FROM account_versions WHERE account_id = $1 AND version < $2', [accountId, cutoff]);
   }
 }

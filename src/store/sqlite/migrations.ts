@@ -185,6 +185,19 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX workload_profile_by_agent ON workload_profile (account_id, agent_id, time);
   `,
+  // 3: the NHT hour cache (store/nht-hour-cache.ts). Each version records the earliest instant
+  // whose NHT inputs it may have changed (NULL: any); cached hours are checked against it.
+  `
+  ALTER TABLE account_versions ADD COLUMN nht_from INTEGER;
+
+  CREATE TABLE nht_hours (
+    account_id TEXT NOT NULL,
+    hour_start INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (account_id, hour_start)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

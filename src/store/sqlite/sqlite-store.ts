@@ -8,7 +8,7 @@ import { advanceAgentWorkload, initialAgentWorkloadState } from '../../domain/ag
 import type { SegmentHandleTime } from '../../domain/aht.js';
 import type { WfmEvent } from '../../domain/events.js';
 import { agentOf, compareEvents, TYPE_RANK } from '../../domain/events.js';
-import type { NhtFacts } from '../../domain/nht.js';
+import type { NhtFacts, NhtHour } from '../../domain/nht.js';
 import type { ActivityRecord, DataQualityItem } from '../../domain/records.js';
 import { retentionBoundary } from '../months.js';
 import type {
@@ -30,6 +30,7 @@ import { DEFAULT_SETTINGS } from '../store.js';
 import { HandleTimeDeriver } from './handle-time.js';
 import { migrate } from './migrations.js';
 import { readNhtFacts } from './nht-facts.js';
+import { SqliteNhtHourCache } from './nht-hour-cache.js';
 import { ACTIVITY_COLUMNS, type DerivedTables, derivedTables, rowToActivityRecord, rowToIssue, rowToSegment } from './tables.js';
 
 export interface SqliteStoreOptions {
@@ -69,6 +70,7 @@ export class SqliteStore implements Store {
   private readonly stmt: ReturnType<typeof prepareStatements>;
   private readonly tables: DerivedTables;
   private readonly handleTime: HandleTimeDeriver;
+  private readonly nhtHours: SqliteNhtHourCache;
 
   constructor(options: SqliteStoreOptions) {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
@@ -83,6 +85,7 @@ export class SqliteStore implements Store {
     this.stmt = prepareStatements(this.db);
     this.tables = derivedTables(this.db);
     this.handleTime = new HandleTimeDeriver(this.db, this.tables);
+    this.nhtHours = new SqliteNhtHourCache(this.db);
   }
 
   async close(): Promise<void> {
@@ -105,7 +108,8 @@ export class SqliteStore implements Store {
         if (conflicts.length > 0 || fresh.length === 0) {
           return { accepted: 0, duplicates: conflicts.length > 0 ? 0 : duplicates, conflicts, version: current };
         }
-        const version = this.bumpVersion(accountId, current);
+        // NHT hours from the batch's earliest event on may change (the machines are causal).
+        const version = this.bumpVersion(accountId, current, Math.min(...fresh.map((f) => f.event.time)));
         for (const { event, canonical } of fresh) this.insertEvent(accountId, event, canonical, version);
         const freshEvents = fresh.map((f) => f.event);
         const changedConversations = new Set<string>();
@@ -116,7 +120,7 @@ export class SqliteStore implements Store {
         for (const pair of this.handleTime.affectedPairs(accountId, freshEvents, changedConversations)) {
           this.handleTime.derivePair(accountId, pair, version, idleTimeoutMillis);
         }
-        if (version % COLLECT_EVERY === 0) this.collectHistory(accountId);
+        if (version % COLLECT_EVERY === 0) this.collectHistory(accountId, version);
         return { accepted: fresh.length, duplicates, conflicts: [], version };
       })
       .immediate();
@@ -250,6 +254,14 @@ export class SqliteStore implements Store {
 
   async nhtFacts(accountId: string, version: number, window: TimeWindow): Promise<NhtFacts> {
     return readNhtFacts(this.db, this.tables, accountId, version, window);
+  }
+
+  async cachedNhtHours(accountId: string, version: number, hourStarts: readonly number[]): Promise<Map<number, NhtHour>> {
+    return this.nhtHours.cached(accountId, version, hourStarts);
+  }
+
+  async cacheNhtHours(accountId: string, version: number, hours: readonly NhtHour[]): Promise<void> {
+    this.nhtHours.save(accountId, version, hours);
   }
 
   async *exportEvents(accountId: string): AsyncIterable<string> {
@@ -393,10 +405,11 @@ export class SqliteStore implements Store {
     return row ? { defaultMaxSlots: row.default_max_slots, idleTimeoutMillis: row.idle_timeout_ms } : { ...DEFAULT_SETTINGS };
   }
 
-  private bumpVersion(accountId: string, current: number): number {
+  /** `nhtFrom`: the earliest instant whose NHT inputs the version may change; null = any (store/nht-hour-cache.ts). */
+  private bumpVersion(accountId: string, current: number, nhtFrom: number | null = null): number {
     const version = current + 1;
     this.stmt.setVersion.run(version, accountId);
-    this.stmt.insertVersion.run(accountId, version, this.now());
+    this.stmt.insertVersion.run(accountId, version, this.now(), nhtFrom);
     return version;
   }
 
@@ -494,10 +507,11 @@ export class SqliteStore implements Store {
   }
 
   /** Drops superseded rows no unexpired snapshot can see (see spec/api.md: snapshots live ≥ the TTL). */
-  private collectHistory(accountId: string): void {
+  private collectHistory(accountId: string, current: number): void {
     const cutoff = this.stmt.lastVersionBefore.get(accountId, this.now() - this.snapshotTtlMs) as number | null;
     if (cutoff === null || cutoff === undefined) return;
     for (const table of Object.values(this.tables)) table.collect(accountId, cutoff);
+    this.nhtHours.collect(accountId, cutoff, current);
     this.db.prepare('DELETE FROM account_versions WHERE account_id = ? AND version < ?').run(accountId, cutoff);
   }
 }
@@ -515,7 +529,7 @@ function prepareStatements(db: Database.Database) {
     setSettings: db.prepare('UPDATE accounts SET default_max_slots = ?, idle_timeout_ms = ? WHERE account_id = ?'),
     setSnapshotFloor: db.prepare('UPDATE accounts SET snapshot_floor = ? WHERE account_id = ?'),
     setVersion: db.prepare('UPDATE accounts SET version = ? WHERE account_id = ?'),
-    insertVersion: db.prepare('INSERT INTO account_versions (account_id, version, committed_at) VALUES (?, ?, ?)'),
+    insertVersion: db.prepare('INSERT INTO account_versions (account_id, version, committed_at, nht_from) VALUES (?, ?, ?, ?)'),
     lastVersionBefore: db.prepare('SELECT max(version) FROM account_versions WHERE account_id = ? AND committed_at <= ?').pluck(),
     getAgentState: db.prepare('SELECT state FROM agent_state WHERE account_id = ? AND agent_id = ?').pluck(),
     upsertAgentState: db.prepare(
