@@ -24,6 +24,9 @@ import type { Store } from './store.js';
 /** `nht_from` meaning "every instant" (NULL in the table); below any event time. */
 export const NHT_CHANGED_EVERYWHERE = Number.MIN_SAFE_INTEGER;
 
+/** Missing hours are computed a day at a time, so a cold week never holds a week of facts in memory. */
+const MAX_HOURS_PER_READ = 24;
+
 /** A cached hour row as a store reads it. */
 export interface CachedHourRow {
   hourStart: number;
@@ -122,8 +125,8 @@ export function validHours(
 
 /**
  * The NHT hours of a plan (contiguous 60-minute buckets and their 15-minute buckets), as of a
- * version: valid cached hours as they are; every run of other hours computed from one read of
- * its facts, and the cacheable ones among them kept for later reads.
+ * version: valid cached hours as they are; every run of other hours (up to a day) computed from
+ * one read of its facts, and the cacheable ones among them kept for later reads.
  */
 export async function nhtHoursOf(
   store: Store,
@@ -147,7 +150,7 @@ export async function nhtHoursOf(
       continue;
     }
     let j = i;
-    while (j < out.length && !out[j]) j++;
+    while (j < out.length && j - i < MAX_HOURS_PER_READ && !out[j]) j++;
     const hours = plan.hours.slice(i, j);
     const window = { from: (hours[0] as Bucket).start, to: (hours[hours.length - 1] as Bucket).end };
     const facts = await store.nhtFacts(accountId, version, window);
