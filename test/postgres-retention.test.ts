@@ -329,11 +329,11 @@ describe('retention racing a write (PostgreSQL)', { timeout: 120_000 }, () => {
       const w = writer as Store;
       await w.ingest('acme', canonical([{ id: 'x0', type: 'agent.logout', time: JAN, agentId: 9 }]));
       await w.ingest('acme', canonical([{ id: 'x1', type: 'agent.login', time: MAR, agentId: 1 }]));
-      // Hold the write up in the middle of its transaction (it reads segments late).
+      // Hold the write up in the middle of its transaction (it reads the agents' saved states after taking its version).
       await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE segments IN ACCESS EXCLUSIVE MODE');
+      await blocker.query('LOCK TABLE agent_state IN ACCESS EXCLUSIVE MODE');
       const write = w.ingest('acme', canonical([{ id: 'x2', type: 'agent.logout', time: MAR + 60_000, agentId: 1 }]));
-      await someoneWaits("relation = 'segments'::regclass");
+      await someoneWaits("relation = 'agent_state'::regclass");
       const retention = (retainer as Store).retention(Date.UTC(2026, 1, 15));
       await someoneWaits("locktype = 'advisory'");
       await blocker.query('COMMIT');

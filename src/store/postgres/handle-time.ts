@@ -44,17 +44,20 @@ export class HandleTimeDeriver {
 
   /**
    * The pairs whose handle time new events can change: every pair of a conversation they name
-   * (pending, streaks, segment events), and every pair of an agent they name whose segment
-   * ended at or after the agent's earliest new event (focus, idle activity, logout, profile).
+   * (pending, streaks, segment events), and the pairs of their agents the agent derivation found
+   * (focus, idle activity, logout, profile: see agent-replay.ts handleTimeConversations).
    */
-  async affectedPairs(db: Queryable, accountId: string, fresh: readonly WfmEvent[], extraConversations: Iterable<string>): Promise<Pair[]> {
+  async affectedPairs(
+    db: Queryable,
+    accountId: string,
+    fresh: readonly WfmEvent[],
+    extraConversations: Iterable<string>,
+    agentPairs: Iterable<Pair>,
+  ): Promise<Pair[]> {
     const conversations = new Set(extraConversations);
-    const earliestByAgent = new Map<number, number>();
     for (const e of fresh) {
       const c = conversationOf(e);
       if (c !== undefined) conversations.add(c);
-      const a = agentOf(e);
-      if (a !== undefined) earliestByAgent.set(a, Math.min(earliestByAgent.get(a) ?? e.time, e.time));
     }
     const pairs = new Map<string, Pair>();
     const add = (agentId: number, conversationId: string) => pairs.set(`${agentId}\u0000${conversationId}`, { agentId, conversationId });
@@ -65,15 +68,7 @@ export class HandleTimeDeriver {
       );
       for (const r of res.rows) add(r.agent_id as number, r.conversation_id as string);
     }
-    if (earliestByAgent.size > 0) {
-      const res = await db.query(
-        `SELECT DISTINCT u.agent_id, s.conversation_id
-           FROM unnest($2::bigint[], $3::bigint[]) AS u(agent_id, since)
-           JOIN segments s ON s.account_id = $1 AND s.agent_id = u.agent_id AND s.end_time >= u.since AND s.valid_to IS NULL`,
-        [accountId, [...earliestByAgent.keys()], [...earliestByAgent.values()]],
-      );
-      for (const r of res.rows) add(r.agent_id as number, r.conversation_id as string);
-    }
+    for (const p of agentPairs) add(p.agentId, p.conversationId);
     return [...pairs.values()];
   }
 

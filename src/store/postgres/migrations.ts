@@ -249,6 +249,16 @@ const MIGRATIONS: readonly Migration[] = [
     PRIMARY KEY (account_id, hour_start)
   );
   `,
+  // 4: checkpoints of the per-agent machines at session starts: a late event replays from the one before it.
+  `
+  CREATE TABLE agent_checkpoints (
+    account_id TEXT COLLATE "C" NOT NULL,
+    agent_id BIGINT NOT NULL,
+    time BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (account_id, agent_id, time)
+  );
+  `,
 ];
 
 /**

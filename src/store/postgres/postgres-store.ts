@@ -1,13 +1,13 @@
 import type pg from 'pg';
-import type { AgentActivityState } from '../../domain/activity.js';
-import { advanceAgentActivity, canContinue, initialAgentActivityState } from '../../domain/activity.js';
-import type { AgentWorkloadState } from '../../domain/agent-workload.js';
-import { advanceAgentWorkload, initialAgentWorkloadState } from '../../domain/agent-workload.js';
+import { canContinue } from '../../domain/activity.js';
+import type { AgentCheckpoint, AgentMachineState } from '../../domain/agent-machines.js';
+import { AgentMachines, initialAgentMachineState, sameMachineState } from '../../domain/agent-machines.js';
 import type { SegmentHandleTime } from '../../domain/aht.js';
 import type { WfmEvent } from '../../domain/events.js';
 import { agentOf, compareEvents } from '../../domain/events.js';
 import type { NhtFacts, NhtHour } from '../../domain/nht.js';
 import type { ActivityRecord, DataQualityItem } from '../../domain/records.js';
+import { type AgentWindow, agentWindow, handleTimeConversations, NO_END, NO_START } from '../agent-replay.js';
 import { retentionBoundary } from '../months.js';
 import type {
   AccountSettings,
@@ -27,7 +27,7 @@ import type {
 import { DEFAULT_SETTINGS } from '../store.js';
 import { createPool, describeOpenError } from './connection.js';
 import { hashOf, stagedConflicts, stageEvents, storeStaged } from './event-writer.js';
-import { HandleTimeDeriver } from './handle-time.js';
+import { HandleTimeDeriver, type Pair } from './handle-time.js';
 import { migrate } from './migrations.js';
 import { readNhtFacts } from './nht-facts.js';
 import { cachedNhtHours, collectNhtHours, saveNhtHours } from './nht-hour-cache.js';
@@ -45,7 +45,7 @@ import {
   type WorkloadProfileRow,
   type WorkloadSegmentRow,
 } from './tables.js';
-import { chunks, type Queryable, type Scope } from './versioned-table.js';
+import { type AgentWindowScope, chunks, type Queryable, type Scope } from './versioned-table.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database */
@@ -59,10 +59,23 @@ export interface PostgresStoreOptions {
   poolSize?: number;
 }
 
-/** Both per-agent machines' states, saved so the next in-order batch continues from them. */
-interface AgentState {
-  activity: AgentActivityState;
-  workload: AgentWorkloadState;
+/** What agents' new events changed that handle time depends on. */
+interface AgentChanges {
+  /** conversations whose data-quality rows changed */
+  conversations: Set<string>;
+  /** pairs of the agents' own conversations whose handle-time inputs changed */
+  pairs: Pair[];
+}
+
+/** One agent replayed over a window of its history (see {@link PostgresStore.replayWindows}). */
+interface AgentReplay {
+  agentId: number;
+  /** the late events, sorted; none in a rebuild (the whole history, no early stop) */
+  fresh: WfmEvent[] | undefined;
+  start: AgentMachineState;
+  machines: AgentMachines;
+  from: number;
+  to: number;
 }
 
 const VISIBLE = (v: string) => `valid_from <= ${v} AND (valid_to IS NULL OR valid_to > ${v})`;
@@ -191,11 +204,15 @@ export class PostgresStore implements Store {
       if (stored.size === 0) return { accepted: 0, duplicates: events.length, conflicts: [], version: current };
       const freshEvents = events.filter((e) => stored.has(e.event.id)).map((e) => e.event);
       // NHT hours from the batch's earliest event on may change (the machines are causal).
-      const version = await this.bumpVersion(db, accountId, Math.min(...freshEvents.map((e) => e.time)));
+      const version = await this.bumpVersion(
+        db,
+        accountId,
+        freshEvents.reduce((min, e) => Math.min(min, e.time), Number.POSITIVE_INFINITY),
+      );
       const duplicates = events.length - stored.size;
-      const changedConversations = await this.deriveAgents(db, accountId, groupByAgent(freshEvents), version);
+      const changes = await this.deriveAgents(db, accountId, groupByAgent(freshEvents), version);
       const { idleTimeoutMillis } = await this.readSettings(db, accountId);
-      const pairs = await this.handleTime.affectedPairs(db, accountId, freshEvents, changedConversations);
+      const pairs = await this.handleTime.affectedPairs(db, accountId, freshEvents, changes.conversations, changes.pairs);
       await this.handleTime.derivePairs(db, accountId, pairs, version, idleTimeoutMillis);
       if (version % COLLECT_EVERY === 0) await this.collectHistory(db, accountId, version);
       return { accepted: freshEvents.length, duplicates, conflicts: [], version };
@@ -559,22 +576,24 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Applies new events per agent: continue both machines from the saved state, or replay the
-   * agent's history when an event is late. Returns the conversations whose data-quality rows
-   * changed (their handle time may depend on them).
+   * Applies new events per agent: continue both machines from the saved state, or replay from a
+   * checkpoint when an event is late. Says what changed that handle time depends on.
    */
-  private async deriveAgents(db: Queryable, accountId: string, groups: Map<number, WfmEvent[]>, version: number): Promise<Set<string>> {
-    const changed = new Set<string>();
+  private async deriveAgents(db: Queryable, accountId: string, groups: Map<number, WfmEvent[]>, version: number): Promise<AgentChanges> {
+    const changes: AgentChanges = { conversations: new Set(), pairs: [] };
     for (const part of chunks([...groups.keys()], AGENT_CHUNK)) {
-      for (const c of await this.deriveAgentChunk(db, accountId, groups, part, version)) changed.add(c);
+      const chunk = await this.deriveAgentChunk(db, accountId, groups, part, version);
+      for (const c of chunk.conversations) changes.conversations.add(c);
+      changes.pairs.push(...chunk.pairs);
     }
-    return changed;
+    return changes;
   }
 
   /**
    * Derives a chunk of agents with a few statements per table: agents whose new events all
-   * come after their saved state continue from it; the others (and every agent absent from
-   * `groups`, as in a rebuild) are replayed from all their events, superseding only what changed.
+   * come after their saved state continue from it; the others are replayed over a window of
+   * their history (every agent absent from `groups`, as in a rebuild, over all of it),
+   * superseding only what changed.
    */
   private async deriveAgentChunk(
     db: Queryable,
@@ -582,101 +601,202 @@ export class PostgresStore implements Store {
     groups: Map<number, WfmEvent[]>,
     agentIds: readonly number[],
     version: number,
-  ): Promise<Set<string>> {
+  ): Promise<AgentChanges> {
     const saved = await this.agentStates(
       db,
       accountId,
       agentIds.filter((a) => groups.has(a)),
     );
-    const replays: number[] = [];
+    const replays: Array<{ agentId: number; fresh: WfmEvent[] | undefined }> = [];
     const w = {
-      activity: { insert: [] as ActivityRecord[], replace: [] as Array<Scope<ActivityRecord>> },
-      issues: { insert: [] as DataQualityItem[], replace: [] as Array<Scope<DataQualityItem>> },
-      sessions: { bySession: [] as Array<Scope<SessionRow>>, replace: [] as Array<Scope<SessionRow>> },
-      segments: { bySegment: [] as Array<Scope<WorkloadSegmentRow>>, replace: [] as Array<Scope<WorkloadSegmentRow>> },
-      messages: { insert: [] as WorkloadMessageRow[], replace: [] as Array<Scope<WorkloadMessageRow>> },
-      profile: { insert: [] as WorkloadProfileRow[], replace: [] as Array<Scope<WorkloadProfileRow>> },
-      states: [] as Array<[number, AgentState]>,
+      activity: { insert: [] as ActivityRecord[], windows: [] as Array<AgentWindowScope<ActivityRecord>> },
+      issues: { insert: [] as DataQualityItem[], windows: [] as Array<AgentWindowScope<DataQualityItem>> },
+      sessions: { bySession: [] as Array<Scope<SessionRow>>, windows: [] as Array<AgentWindowScope<SessionRow>> },
+      segments: { bySegment: [] as Array<Scope<WorkloadSegmentRow>>, windows: [] as Array<AgentWindowScope<WorkloadSegmentRow>> },
+      messages: { insert: [] as WorkloadMessageRow[], windows: [] as Array<AgentWindowScope<WorkloadMessageRow>> },
+      profile: { insert: [] as WorkloadProfileRow[], windows: [] as Array<AgentWindowScope<WorkloadProfileRow>> },
+      states: [] as Array<[number, AgentMachineState]>,
+      checkpoints: [] as Array<[number, AgentCheckpoint]>,
+      clearedCheckpoints: [] as Array<{ agentId: number; from: number; to: number }>,
     };
 
     for (const agentId of agentIds) {
       const events = groups.get(agentId);
-      const stored = saved.get(agentId);
-      const state: AgentState = stored ?? { activity: initialAgentActivityState(), workload: initialAgentWorkloadState() };
-      if (events === undefined) {
-        replays.push(agentId);
+      const state = saved.get(agentId) ?? initialAgentMachineState();
+      if (events !== undefined) events.sort(compareEvents);
+      if (events === undefined || !canContinue(state.activity, events)) {
+        replays.push({ agentId, fresh: events });
         continue;
       }
-      events.sort(compareEvents);
-      if (!canContinue(state.activity, events)) {
-        replays.push(agentId);
-        continue;
-      }
-      const activity = advanceAgentActivity(accountId, agentId, state.activity, events);
-      const workload = advanceAgentWorkload(agentId, state.workload, events);
-      w.activity.insert.push(...activity.records);
-      w.issues.insert.push(...activity.issues, ...workload.issues);
+      const machines = new AgentMachines(accountId, agentId, state);
+      machines.feed(events);
+      w.activity.insert.push(...machines.records);
+      w.issues.insert.push(...machines.issues);
       // Sessions and segments that were open may have closed: each replaces its own row.
-      for (const s of activity.sessions) w.sessions.bySession.push({ key: [agentId, s.sessionId, s.start], next: [{ agentId, ...s }] });
-      for (const s of workload.segments) w.segments.bySegment.push({ key: [agentId, s.segmentId], next: [s] });
-      w.messages.insert.push(...workload.countedMessages);
-      w.profile.insert.push(...workload.profileWrites.map((p) => ({ agentId, ...p })));
-      w.states.push([agentId, { activity: activity.state, workload: workload.state }]);
+      for (const s of machines.sessions) w.sessions.bySession.push({ key: [agentId, s.sessionId, s.start], next: [{ agentId, ...s }] });
+      for (const s of machines.segments) w.segments.bySegment.push({ key: [agentId, s.segmentId], next: [s] });
+      w.messages.insert.push(...machines.countedMessages);
+      w.profile.insert.push(...machines.profileWrites.map((p) => ({ agentId, ...p })));
+      for (const c of machines.checkpoints) w.checkpoints.push([agentId, c]);
+      w.states.push([agentId, machines.current]);
     }
 
-    if (replays.length > 0) {
-      const history = await this.agentEvents(db, accountId, replays);
-      for (const agentId of replays) {
-        const events = history.get(agentId) ?? [];
-        const activity = advanceAgentActivity(accountId, agentId, initialAgentActivityState(), events);
-        const workload = advanceAgentWorkload(agentId, initialAgentWorkloadState(), events);
-        const key = [agentId];
-        w.activity.replace.push({ key, next: activity.records });
-        w.issues.replace.push({ key, next: [...activity.issues, ...workload.issues] });
-        w.sessions.replace.push({ key, next: activity.sessions.map((s) => ({ agentId, ...s })) });
-        w.segments.replace.push({ key, next: workload.segments });
-        w.messages.replace.push({ key, next: workload.countedMessages });
-        w.profile.replace.push({ key, next: workload.profileWrites.map((p) => ({ agentId, ...p })) });
-        w.states.push([agentId, { activity: activity.state, workload: workload.state }]);
-      }
+    const windows: Array<{ replay: AgentReplay; window: AgentWindow }> = [];
+    for (const replay of await this.replayWindows(db, accountId, replays)) {
+      const { agentId, from, to, machines } = replay;
+      const window = agentWindow(machines, agentId, replay.start, from, to);
+      windows.push({ replay, window });
+      const scope = { agentId, from, to, spanFrom: window.spanFrom };
+      w.activity.windows.push({ ...scope, next: window.records });
+      w.issues.windows.push({ ...scope, next: window.issues });
+      w.sessions.windows.push({ ...scope, next: window.sessions });
+      w.segments.windows.push({ ...scope, next: window.segments });
+      w.messages.windows.push({ ...scope, next: window.messages });
+      w.profile.windows.push({ ...scope, next: window.profile });
+      w.clearedCheckpoints.push({ agentId, from, to });
+      for (const c of machines.checkpoints) if (c.time > from && c.time < to) w.checkpoints.push([agentId, c]);
+      // A window that ends at a checkpoint ends in the stored state: the saved end state stands.
+      if (to === NO_END) w.states.push([agentId, machines.current]);
     }
 
     const t = this.tables;
     await t.activity.insert(db, accountId, w.activity.insert, version);
-    await t.activity.replace(db, accountId, ['agent_id'], w.activity.replace, version);
+    await t.activity.replaceWindows(db, accountId, 'time', undefined, w.activity.windows, version);
     await t.issues.insert(db, accountId, w.issues.insert, version);
-    const issues = await t.issues.replace(db, accountId, ['agent_id'], w.issues.replace, version);
+    const issues = await t.issues.replaceWindows(db, accountId, 'time', undefined, w.issues.windows, version);
     await t.sessions.replace(db, accountId, ['agent_id', 'session_id', 'start_time'], w.sessions.bySession, version);
-    await t.sessions.replace(db, accountId, ['agent_id'], w.sessions.replace, version);
+    await t.sessions.replaceWindows(db, accountId, 'end_time', 'start_time', w.sessions.windows, version);
     await t.workloadSegments.replace(db, accountId, ['agent_id', 'segment_id'], w.segments.bySegment, version);
-    await t.workloadSegments.replace(db, accountId, ['agent_id'], w.segments.replace, version);
+    await t.workloadSegments.replaceWindows(db, accountId, 'end_time', 'start_time', w.segments.windows, version);
     await t.messages.insert(db, accountId, w.messages.insert, version);
-    await t.messages.replace(db, accountId, ['agent_id'], w.messages.replace, version);
+    await t.messages.replaceWindows(db, accountId, 'time', undefined, w.messages.windows, version);
     await t.profile.insert(db, accountId, w.profile.insert, version);
-    await t.profile.replace(db, accountId, ['agent_id'], w.profile.replace, version);
+    await t.profile.replaceWindows(db, accountId, 'time', undefined, w.profile.windows, version);
+    await this.saveCheckpoints(db, accountId, w.clearedCheckpoints, w.checkpoints);
     await this.saveAgentStates(db, accountId, w.states);
 
-    const changed = new Set<string>();
-    for (const i of [...issues.superseded, ...issues.inserted]) if (i.conversationId !== undefined) changed.add(i.conversationId);
-    return changed;
+    const changes: AgentChanges = { conversations: new Set(), pairs: [] };
+    const changedIssues = new Map<number, DataQualityItem[]>();
+    for (const i of [...issues.superseded, ...issues.inserted]) {
+      if (i.conversationId !== undefined) changes.conversations.add(i.conversationId);
+      if (i.agentId === undefined) continue;
+      const list = changedIssues.get(i.agentId);
+      if (list) list.push(i);
+      else changedIssues.set(i.agentId, [i]);
+    }
+    for (const { replay, window } of windows) {
+      if (replay.fresh === undefined) continue;
+      const agentId = replay.agentId;
+      for (const conversationId of handleTimeConversations(window, replay.fresh, changedIssues.get(agentId) ?? [])) {
+        changes.pairs.push({ agentId, conversationId });
+      }
+    }
+    return changes;
   }
 
-  private async agentStates(db: Queryable, accountId: string, agentIds: readonly number[]): Promise<Map<number, AgentState>> {
-    const out = new Map<number, AgentState>();
+  /**
+   * Replays agents over windows of their history. With late events, an agent's window starts at
+   * its latest checkpoint at or before the earliest of them and ends at the first later
+   * checkpoint where the machines are back in the state stored there (from there on every output
+   * is as stored); without, as in a rebuild, it is the whole history. The agents advance
+   * together, a few statements per round, one round per checkpoint passed.
+   */
+  private async replayWindows(
+    db: Queryable,
+    accountId: string,
+    agents: ReadonlyArray<{ agentId: number; fresh: WfmEvent[] | undefined }>,
+  ): Promise<AgentReplay[]> {
+    if (agents.length === 0) return [];
+    const restarts = await this.checkpointsNear(
+      db,
+      accountId,
+      'at or before',
+      agents.flatMap((a) => (a.fresh?.[0] ? [[a.agentId, a.fresh[0].time] as const] : [])),
+    );
+    const replays = agents.map((a): AgentReplay & { cursor: number } => {
+      const restart = restarts.get(a.agentId);
+      const start = restart?.state ?? initialAgentMachineState();
+      const from = restart?.time ?? NO_START;
+      return { ...a, start, machines: new AgentMachines(accountId, a.agentId, start), from, to: NO_END, cursor: from };
+    });
+    for (let running = replays; running.length > 0; ) {
+      const targets = await this.checkpointsNear(
+        db,
+        accountId,
+        'after',
+        running.flatMap((r) => {
+          const last = r.fresh?.[r.fresh.length - 1];
+          return last ? [[r.agentId, Math.max(r.cursor, last.time)] as const] : [];
+        }),
+      );
+      const events = await this.agentEventsBetween(
+        db,
+        accountId,
+        running.map((r) => ({ agentId: r.agentId, from: r.cursor, to: targets.get(r.agentId)?.time ?? NO_END })),
+      );
+      const next: typeof running = [];
+      for (const r of running) {
+        r.machines.feed(events.get(r.agentId) ?? []);
+        const target = targets.get(r.agentId);
+        if (!target) continue;
+        if (sameMachineState(r.machines.current, target.state)) r.to = target.time;
+        else {
+          r.cursor = target.time;
+          next.push(r);
+        }
+      }
+      running = next;
+    }
+    return replays;
+  }
+
+  private async agentStates(db: Queryable, accountId: string, agentIds: readonly number[]): Promise<Map<number, AgentMachineState>> {
+    const out = new Map<number, AgentMachineState>();
     if (agentIds.length === 0) return out;
     const res = await db.query('SELECT agent_id, state FROM agent_state WHERE account_id = $1 AND agent_id = ANY($2::bigint[])', [
       accountId,
       agentIds,
     ]);
-    for (const r of res.rows) out.set(r.agent_id as number, JSON.parse(r.state as string) as AgentState);
+    for (const r of res.rows) out.set(r.agent_id as number, JSON.parse(r.state as string) as AgentMachineState);
     return out;
   }
 
-  /** All events of the agents, each agent's in the total order. */
-  private async agentEvents(db: Queryable, accountId: string, agentIds: readonly number[]): Promise<Map<number, WfmEvent[]>> {
+  /** Per agent, its latest checkpoint at or before the time given, or its first one after it. */
+  private async checkpointsNear(
+    db: Queryable,
+    accountId: string,
+    where: 'at or before' | 'after',
+    agents: ReadonlyArray<readonly [number, number]>,
+  ): Promise<Map<number, AgentCheckpoint>> {
+    const out = new Map<number, AgentCheckpoint>();
+    if (agents.length === 0) return out;
+    const [compare, order] = where === 'after' ? ['>', 'ASC'] : ['<=', 'DESC'];
     const res = await db.query(
-      'SELECT agent_id, body FROM events WHERE account_id = $1 AND agent_id = ANY($2::bigint[]) ORDER BY agent_id, time, rank, event_id',
-      [accountId, agentIds],
+      `SELECT u.agent_id, c.time, c.state FROM unnest($2::bigint[], $3::bigint[]) AS u(agent_id, at)
+       CROSS JOIN LATERAL (
+         SELECT time, state FROM agent_checkpoints
+          WHERE account_id = $1 AND agent_id = u.agent_id AND time ${compare} u.at ORDER BY time ${order} LIMIT 1) c`,
+      [accountId, agents.map(([a]) => a), agents.map(([, at]) => at)],
+    );
+    for (const r of res.rows) out.set(r.agent_id as number, { time: r.time as number, state: JSON.parse(r.state as string) });
+    return out;
+  }
+
+  /** Each agent's events in its [from, to), in the total order. */
+  private async agentEventsBetween(
+    db: Queryable,
+    accountId: string,
+    spans: ReadonlyArray<{ agentId: number; from: number; to: number }>,
+  ): Promise<Map<number, WfmEvent[]>> {
+    // Bounds over all spans as constants, so only the partitions they cover are read.
+    let [lo, hi] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+    for (const s of spans) [lo, hi] = [Math.min(lo, s.from), Math.max(hi, s.to)];
+    const res = await db.query(
+      `SELECT e.agent_id, e.body FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS u(agent_id, lo, hi)
+         JOIN events e ON e.account_id = $1 AND e.agent_id = u.agent_id AND e.time >= u.lo AND e.time < u.hi
+        WHERE e.time >= $5 AND e.time < $6
+        ORDER BY e.agent_id, e.time, e.rank, e.event_id`,
+      [accountId, spans.map((s) => s.agentId), spans.map((s) => s.from), spans.map((s) => s.to), lo, hi],
     );
     const out = new Map<number, WfmEvent[]>();
     for (const r of res.rows) {
@@ -688,7 +808,30 @@ export class PostgresStore implements Store {
     return out;
   }
 
-  private async saveAgentStates(db: Queryable, accountId: string, states: ReadonlyArray<[number, AgentState]>): Promise<void> {
+  /** Drops each window's checkpoints strictly inside it, then writes the new ones. */
+  private async saveCheckpoints(
+    db: Queryable,
+    accountId: string,
+    cleared: ReadonlyArray<{ agentId: number; from: number; to: number }>,
+    checkpoints: ReadonlyArray<[number, AgentCheckpoint]>,
+  ): Promise<void> {
+    if (cleared.length > 0) {
+      await db.query(
+        `DELETE FROM agent_checkpoints c USING unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS u(agent_id, lo, hi)
+          WHERE c.account_id = $1 AND c.agent_id = u.agent_id AND c.time > u.lo AND c.time < u.hi`,
+        [accountId, cleared.map((c) => c.agentId), cleared.map((c) => c.from), cleared.map((c) => c.to)],
+      );
+    }
+    for (const part of chunks(checkpoints, 5000)) {
+      await db.query(
+        `INSERT INTO agent_checkpoints (account_id, agent_id, time, state) SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[])
+         ON CONFLICT (account_id, agent_id, time) DO UPDATE SET state = excluded.state`,
+        [accountId, part.map(([a]) => a), part.map(([, c]) => c.time), part.map(([, c]) => JSON.stringify(c.state))],
+      );
+    }
+  }
+
+  private async saveAgentStates(db: Queryable, accountId: string, states: ReadonlyArray<[number, AgentMachineState]>): Promise<void> {
     if (states.length === 0) return;
     await db.query(
       `INSERT INTO agent_state (account_id, agent_id, state) SELECT $1, * FROM unnest($2::bigint[], $3::text[])

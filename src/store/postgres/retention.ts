@@ -36,11 +36,12 @@ export async function deletePartitionedRows(db: Queryable, accountId: string, be
   }
 }
 
-/** Deletes sessions and segment spans that ended before `before`, and prunes the profile writes. */
+/** Deletes sessions and segment spans that ended before `before` and the checkpoints before it, and prunes the profile writes. */
 export async function deleteAgedSpans(db: Queryable, before: number, accountId?: string): Promise<void> {
   const account = accountId === undefined ? '' : 'AND account_id = $2';
   const params = accountId === undefined ? [before] : [before, accountId];
   for (const table of SPAN_TABLES) await db.query(`DELETE FROM ${table} WHERE end_time < $1 ${account}`, params);
+  await db.query(`DELETE FROM agent_checkpoints WHERE time < $1 ${account}`, params);
   await db.query(
     `DELETE FROM workload_profile WHERE time < $1 ${account} AND valid_to IS NULL AND row_id NOT IN (
        SELECT DISTINCT ON (account_id, agent_id) row_id FROM workload_profile

@@ -45,6 +45,18 @@ export interface Scope<T> {
 }
 
 /**
+ * One agent's rows in a time window: those whose `column` lies in [from, to) and, when the
+ * replace names a start column (a table of spans), whose start lies in [spanFrom, to).
+ */
+export interface AgentWindowScope<T> {
+  agentId: number;
+  from: number;
+  to: number;
+  spanFrom: number;
+  next: readonly T[];
+}
+
+/**
  * A derived table whose rows carry [valid_from, valid_to) in account versions: replacing a
  * scope's rows (one agent's, one pair's) supersedes only the rows that changed, so snapshot
  * reads see the table as it was at their version. Writes are batched: one statement inserts
@@ -104,13 +116,77 @@ export class VersionedTable<T> {
       scopeColumns,
       [...byKey.values()].map((s) => s.key),
     );
+    return this.supersedeChanged(
+      db,
+      accountId,
+      [...byKey].map(([key, scope]) => ({ current: current.get(key) ?? [], next: scope.next })),
+      version,
+    );
+  }
+
+  /**
+   * Makes each window's `next` the current rows of that agent's window, superseding only what
+   * changed: `column` (a time) in [from, to), and with `startColumn`, that start in [spanFrom, to).
+   * Windows must not overlap.
+   */
+  async replaceWindows(
+    db: Queryable,
+    accountId: string,
+    column: string,
+    startColumn: string | undefined,
+    windows: readonly AgentWindowScope<T>[],
+    version: number,
+  ): Promise<{ superseded: T[]; inserted: T[] }> {
+    if (windows.length === 0) return { superseded: [], inserted: [] };
+    const current = new Map<number, Array<{ rowId: number; at: number; row: T }>>();
+    const starts = startColumn === undefined ? '' : ` AND ${startColumn} >= w_span_from AND ${startColumn} < w_to`;
+    // Bounds over all windows as constants, so a partitioned table skips the other partitions.
+    let [lo, hi] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+    for (const w of windows) [lo, hi] = [Math.min(lo, w.from), Math.max(hi, w.to)];
+    const res = await db.query(
+      `SELECT w_ord, ${this.selectColumns}
+         FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) WITH ORDINALITY AS w(w_agent, w_from, w_to, w_span_from, w_ord)
+         JOIN ${this.name} ON account_id = $1 AND agent_id = w_agent AND ${column} >= w_from AND ${column} < w_to${starts}
+        WHERE valid_to IS NULL AND ${column} >= $6 AND ${column} < $7`,
+      [
+        accountId,
+        windows.map((w) => w.agentId),
+        windows.map((w) => w.from),
+        windows.map((w) => w.to),
+        windows.map((w) => w.spanFrom),
+        lo,
+        hi,
+      ],
+    );
+    for (const r of res.rows) {
+      const at = this.partitionKey === undefined ? 0 : (r[this.partitionKey] as number);
+      const entry = { rowId: r.row_id as number, at, row: this.fromRow(r) };
+      const ord = Number(r.w_ord);
+      const list = current.get(ord);
+      if (list) list.push(entry);
+      else current.set(ord, [entry]);
+    }
+    return this.supersedeChanged(
+      db,
+      accountId,
+      windows.map((w, i) => ({ current: current.get(i + 1) ?? [], next: w.next })),
+      version,
+    );
+  }
+
+  /** Supersedes the current rows of each scope that are not in its `next`, and inserts what is new. */
+  private async supersedeChanged(
+    db: Queryable,
+    accountId: string,
+    scopes: ReadonlyArray<{ current: Array<{ rowId: number; at: number; row: T }>; next: readonly T[] }>,
+    version: number,
+  ): Promise<{ superseded: T[]; inserted: T[] }> {
     const supersede: Array<{ rowId: number; at: number }> = [];
     const superseded: T[] = [];
     const inserted: T[] = [];
-    for (const [key, scope] of byKey) {
-      const rows = current.get(key) ?? [];
+    for (const scope of scopes) {
       const diff = diffRows(
-        rows.map((c) => ({ handle: c, row: c.row })),
+        scope.current.map((c) => ({ handle: c, row: c.row })),
         scope.next,
         this.keyOf,
       );

@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import { computePairHandleTimes } from '../../domain/aht.js';
 import type { WfmEvent } from '../../domain/events.js';
-import { agentOf, compareEvents, conversationOf } from '../../domain/events.js';
+import { compareEvents, conversationOf } from '../../domain/events.js';
 import { trackSegments } from '../../domain/segments.js';
 import type { DerivedTables } from './tables.js';
 
@@ -31,11 +31,6 @@ export class HandleTimeDeriver {
         // INDEXED BY: without statistics the planner would scan the account's events.
         .prepare(
           'SELECT DISTINCT agent_id FROM events INDEXED BY events_by_conversation WHERE account_id = ? AND conversation_id = ? AND rank IN (4, 8)',
-        )
-        .pluck(),
-      agentConversationsSince: db
-        .prepare(
-          'SELECT DISTINCT conversation_id FROM segments WHERE account_id = ? AND agent_id = ? AND end_time >= ? AND valid_to IS NULL',
         )
         .pluck(),
       allPairs: db.prepare('SELECT DISTINCT agent_id, conversation_id FROM events WHERE account_id = ? AND rank IN (4, 8)'),
@@ -64,26 +59,21 @@ export class HandleTimeDeriver {
 
   /**
    * The pairs whose handle time new events can change: every pair of a conversation they name
-   * (pending, streaks, segment events), and every pair of an agent they name whose segment
-   * ended at or after the agent's earliest new event (focus, idle activity, logout, profile).
+   * (pending, streaks, segment events), and the pairs of their agents the agent derivation found
+   * (focus, idle activity, logout, profile: see agent-replay.ts handleTimeConversations).
    */
-  affectedPairs(accountId: string, fresh: readonly WfmEvent[], extraConversations: Iterable<string>): Pair[] {
+  affectedPairs(accountId: string, fresh: readonly WfmEvent[], extraConversations: Iterable<string>, agentPairs: Iterable<Pair>): Pair[] {
     const conversations = new Set(extraConversations);
-    const earliestByAgent = new Map<number, number>();
     for (const e of fresh) {
       const c = conversationOf(e);
       if (c !== undefined) conversations.add(c);
-      const a = agentOf(e);
-      if (a !== undefined) earliestByAgent.set(a, Math.min(earliestByAgent.get(a) ?? e.time, e.time));
     }
     const pairs = new Map<string, Pair>();
     const add = (agentId: number, conversationId: string) => pairs.set(`${agentId}\u0000${conversationId}`, { agentId, conversationId });
     for (const c of conversations) {
       for (const a of this.stmt.conversationAgents.all(accountId, c) as number[]) add(a, c);
     }
-    for (const [a, since] of earliestByAgent) {
-      for (const c of this.stmt.agentConversationsSince.all(accountId, a, since) as string[]) add(a, c);
-    }
+    for (const p of agentPairs) add(p.agentId, p.conversationId);
     return [...pairs.values()];
   }
 

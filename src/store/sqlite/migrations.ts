@@ -198,6 +198,20 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account_id, hour_start)
   ) WITHOUT ROWID;
   `,
+  // 4: checkpoints of the per-agent machines at session starts: a late event replays from the one before it,
+  // and replaces the agent's data-quality rows of a time window (the index PostgreSQL has had from the start).
+  `
+  DROP INDEX data_quality_by_agent;
+  CREATE INDEX data_quality_by_agent ON data_quality (account_id, agent_id, time);
+
+  CREATE TABLE agent_checkpoints (
+    account_id TEXT NOT NULL,
+    agent_id INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (account_id, agent_id, time)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

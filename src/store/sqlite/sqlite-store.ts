@@ -1,15 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AgentActivityState } from '../../domain/activity.js';
-import { advanceAgentActivity, canContinue, initialAgentActivityState } from '../../domain/activity.js';
-import type { AgentWorkloadState } from '../../domain/agent-workload.js';
-import { advanceAgentWorkload, initialAgentWorkloadState } from '../../domain/agent-workload.js';
+import { canContinue } from '../../domain/activity.js';
+import type { AgentCheckpoint, AgentMachineState } from '../../domain/agent-machines.js';
+import { AgentMachines, initialAgentMachineState, sameMachineState } from '../../domain/agent-machines.js';
 import type { SegmentHandleTime } from '../../domain/aht.js';
 import type { WfmEvent } from '../../domain/events.js';
 import { agentOf, compareEvents, TYPE_RANK } from '../../domain/events.js';
 import type { NhtFacts, NhtHour } from '../../domain/nht.js';
 import type { ActivityRecord, DataQualityItem } from '../../domain/records.js';
+import { agentWindow, handleTimeConversations, NO_END, NO_START } from '../agent-replay.js';
 import { retentionBoundary } from '../months.js';
 import type {
   AccountSettings,
@@ -27,7 +27,7 @@ import type {
   TimeWindow,
 } from '../store.js';
 import { DEFAULT_SETTINGS } from '../store.js';
-import { HandleTimeDeriver } from './handle-time.js';
+import { HandleTimeDeriver, type Pair } from './handle-time.js';
 import { migrate } from './migrations.js';
 import { readNhtFacts } from './nht-facts.js';
 import { SqliteNhtHourCache } from './nht-hour-cache.js';
@@ -41,10 +41,12 @@ export interface SqliteStoreOptions {
   now?: () => number;
 }
 
-/** Both per-agent machines' states, saved so the next in-order batch continues from them. */
-interface AgentState {
-  activity: AgentActivityState;
-  workload: AgentWorkloadState;
+/** What one agent's new events changed that handle time depends on. */
+interface AgentChanges {
+  /** conversations whose data-quality rows changed */
+  conversations: Set<string>;
+  /** the agent's own conversations whose handle-time inputs changed */
+  handleTime: Set<string>;
 }
 
 const VISIBLE = 'valid_from <= @version AND (valid_to IS NULL OR valid_to > @version)';
@@ -109,15 +111,22 @@ export class SqliteStore implements Store {
           return { accepted: 0, duplicates: conflicts.length > 0 ? 0 : duplicates, conflicts, version: current };
         }
         // NHT hours from the batch's earliest event on may change (the machines are causal).
-        const version = this.bumpVersion(accountId, current, Math.min(...fresh.map((f) => f.event.time)));
+        const version = this.bumpVersion(
+          accountId,
+          current,
+          fresh.reduce((min, f) => Math.min(min, f.event.time), Number.POSITIVE_INFINITY),
+        );
         for (const { event, canonical } of fresh) this.insertEvent(accountId, event, canonical, version);
         const freshEvents = fresh.map((f) => f.event);
         const changedConversations = new Set<string>();
+        const agentPairs: Pair[] = [];
         for (const [agentId, agentEvents] of groupByAgent(freshEvents)) {
-          for (const c of this.deriveAgent(accountId, agentId, agentEvents, version)) changedConversations.add(c);
+          const changes = this.deriveAgent(accountId, agentId, agentEvents, version);
+          for (const c of changes.conversations) changedConversations.add(c);
+          for (const conversationId of changes.handleTime) agentPairs.push({ agentId, conversationId });
         }
         const { idleTimeoutMillis } = this.readSettings(accountId);
-        for (const pair of this.handleTime.affectedPairs(accountId, freshEvents, changedConversations)) {
+        for (const pair of this.handleTime.affectedPairs(accountId, freshEvents, changedConversations, agentPairs)) {
           this.handleTime.derivePair(accountId, pair, version, idleTimeoutMillis);
         }
         if (version % COLLECT_EVERY === 0) this.collectHistory(accountId, version);
@@ -303,6 +312,7 @@ export class SqliteStore implements Store {
           ['segments', 'end_time'],
           ['workload_sessions', 'end_time'],
           ['workload_segments', 'end_time'],
+          ['agent_checkpoints', 'time'],
         ];
         for (const [table, column] of aged) this.db.prepare(`DELETE FROM ${table} WHERE ${column} < @before ${account}`).run(params);
         // Of the profile writes before the boundary, later answers read only each agent's last maxSlots and skills.
@@ -415,24 +425,23 @@ export class SqliteStore implements Store {
 
   /**
    * Applies new events of one agent: continue both machines from the saved state, or replay
-   * the agent's history when an event is late. Returns the conversations whose data-quality
-   * rows changed (their handle time may depend on them).
+   * from a checkpoint when an event is late. Says what changed that handle time depends on.
    */
-  private deriveAgent(accountId: string, agentId: number, events: WfmEvent[], version: number): Set<string> {
+  private deriveAgent(accountId: string, agentId: number, events: WfmEvent[], version: number): AgentChanges {
     const saved = this.stmt.getAgentState.get(accountId, agentId) as string | undefined;
-    const state: AgentState = saved ? JSON.parse(saved) : { activity: initialAgentActivityState(), workload: initialAgentWorkloadState() };
+    const state: AgentMachineState = saved ? JSON.parse(saved) : initialAgentMachineState();
     events.sort(compareEvents);
-    if (!canContinue(state.activity, events)) return this.replayAgent(accountId, agentId, version);
+    if (!canContinue(state.activity, events)) return this.replayAgent(accountId, agentId, version, events);
 
-    const activity = advanceAgentActivity(accountId, agentId, state.activity, events);
-    const workload = advanceAgentWorkload(agentId, state.workload, events);
+    const machines = new AgentMachines(accountId, agentId, state);
+    machines.feed(events);
     const t = this.tables;
-    t.activity.insert(accountId, activity.records, version);
-    t.issues.insert(accountId, [...activity.issues, ...workload.issues], version);
+    t.activity.insert(accountId, machines.records, version);
+    t.issues.insert(accountId, machines.issues, version);
     // A session or segment that was open before this batch may have closed: it replaces its
     // own row. Everything else the batch opened is new and only inserted.
     const openSession = state.activity.session;
-    for (const s of activity.sessions) {
+    for (const s of machines.sessions) {
       const row = { agentId, ...s };
       if (openSession && s.sessionId === openSession.sessionId && s.start === openSession.start) {
         t.sessions.replace(
@@ -447,7 +456,7 @@ export class SqliteStore implements Store {
       }
     }
     const openSegments = new Set(state.workload.open.map((s) => s.segmentId));
-    for (const s of workload.segments) {
+    for (const s of machines.segments) {
       if (openSegments.has(s.segmentId)) {
         t.workloadSegments.replace(
           accountId,
@@ -460,49 +469,85 @@ export class SqliteStore implements Store {
         t.workloadSegments.insert(accountId, [s], version);
       }
     }
-    t.messages.insert(accountId, workload.countedMessages, version);
+    t.messages.insert(accountId, machines.countedMessages, version);
     t.profile.insert(
       accountId,
-      workload.profileWrites.map((p) => ({ agentId, ...p })),
+      machines.profileWrites.map((p) => ({ agentId, ...p })),
       version,
     );
-    this.saveAgentState(accountId, agentId, { activity: activity.state, workload: workload.state });
-    return new Set();
+    for (const c of machines.checkpoints) this.saveCheckpoint(accountId, agentId, c);
+    this.saveAgentState(accountId, agentId, machines.current);
+    // In-order events change no closed segment but those of the conversations they name.
+    return { conversations: new Set(), handleTime: new Set() };
   }
 
-  /** Recomputes one agent from all its events; only rows that changed are superseded. */
-  private replayAgent(accountId: string, agentId: number, version: number): Set<string> {
-    const events = (this.stmt.agentEvents.all(accountId, agentId) as string[]).map((b) => JSON.parse(b) as WfmEvent);
-    const activity = advanceAgentActivity(accountId, agentId, initialAgentActivityState(), events);
-    const workload = advanceAgentWorkload(agentId, initialAgentWorkloadState(), events);
-    const scope = 'account_id = ? AND agent_id = ?';
-    const params = [accountId, agentId];
+  /**
+   * Replays one agent over a window of its history and supersedes only the window's rows that
+   * changed. With new (late) events, the window starts at the latest checkpoint at or before
+   * the earliest of them and ends at the first later checkpoint where the machines are back in
+   * the state stored there (from there on every output is as stored); without, as in a rebuild,
+   * it is the agent's whole history.
+   */
+  private replayAgent(accountId: string, agentId: number, version: number, fresh?: readonly WfmEvent[]): AgentChanges {
+    const first = fresh?.[0];
+    const last = fresh?.[fresh.length - 1];
+    const restart = first ? this.checkpointAtOrBefore(accountId, agentId, first.time) : undefined;
+    const from = restart?.time ?? NO_START;
+    const start = restart?.state ?? initialAgentMachineState();
+    const machines = new AgentMachines(accountId, agentId, start);
+    let to = NO_END;
+    for (let cursor = from; ; ) {
+      const next = last ? this.checkpointAfter(accountId, agentId, Math.max(cursor, last.time)) : undefined;
+      const until = next?.time ?? NO_END;
+      const events = this.stmt.agentEventsBetween.all(accountId, agentId, cursor, until) as string[];
+      machines.feed(events.map((b) => JSON.parse(b) as WfmEvent));
+      if (!next) break;
+      if (sameMachineState(machines.current, next.state)) {
+        to = next.time;
+        break;
+      }
+      cursor = until;
+    }
+
+    const w = agentWindow(machines, agentId, start, from, to);
     const t = this.tables;
-    t.activity.replace(accountId, scope, params, activity.records, version);
-    const issues = t.issues.replace(accountId, scope, params, [...activity.issues, ...workload.issues], version);
-    t.sessions.replace(
-      accountId,
-      scope,
-      params,
-      activity.sessions.map((s) => ({ agentId, ...s })),
-      version,
-    );
-    t.workloadSegments.replace(accountId, scope, params, workload.segments, version);
-    t.messages.replace(accountId, scope, params, workload.countedMessages, version);
-    t.profile.replace(
-      accountId,
-      scope,
-      params,
-      workload.profileWrites.map((p) => ({ agentId, ...p })),
-      version,
-    );
-    this.saveAgentState(accountId, agentId, { activity: activity.state, workload: workload.state });
-    const changed = new Set<string>();
-    for (const i of [...issues.superseded, ...issues.inserted]) if (i.conversationId !== undefined) changed.add(i.conversationId);
-    return changed;
+    const instants = 'account_id = ? AND agent_id = ? AND time >= ? AND time < ?';
+    const instantParams = [accountId, agentId, from, to];
+    // `+end_time` keeps SQLite on the per-agent index: the by-end one would scan every agent's spans of the window.
+    const spans = 'account_id = ? AND agent_id = ? AND start_time >= ? AND start_time < ? AND +end_time >= ? AND +end_time < ?';
+    const spanParams = [accountId, agentId, w.spanFrom, to, from, to];
+    t.activity.replace(accountId, instants, instantParams, w.records, version);
+    const issues = t.issues.replace(accountId, instants, instantParams, w.issues, version);
+    t.sessions.replace(accountId, spans, spanParams, w.sessions, version);
+    t.workloadSegments.replace(accountId, spans, spanParams, w.segments, version);
+    t.messages.replace(accountId, instants, instantParams, w.messages, version);
+    t.profile.replace(accountId, instants, instantParams, w.profile, version);
+    this.stmt.deleteCheckpoints.run(accountId, agentId, from, to);
+    for (const c of machines.checkpoints) if (c.time > from && c.time < to) this.saveCheckpoint(accountId, agentId, c);
+    // A window that ends at a checkpoint ends in the stored state: the saved end state stands.
+    if (to === NO_END) this.saveAgentState(accountId, agentId, machines.current);
+
+    const changedIssues = [...issues.superseded, ...issues.inserted];
+    const conversations = new Set<string>();
+    for (const i of changedIssues) if (i.conversationId !== undefined) conversations.add(i.conversationId);
+    return { conversations, handleTime: fresh ? handleTimeConversations(w, fresh, changedIssues) : new Set() };
   }
 
-  private saveAgentState(accountId: string, agentId: number, state: AgentState): void {
+  private checkpointAtOrBefore(accountId: string, agentId: number, time: number): AgentCheckpoint | undefined {
+    const row = this.stmt.checkpointAtOrBefore.get(accountId, agentId, time) as { time: number; state: string } | undefined;
+    return row && { time: row.time, state: JSON.parse(row.state) as AgentMachineState };
+  }
+
+  private checkpointAfter(accountId: string, agentId: number, time: number): AgentCheckpoint | undefined {
+    const row = this.stmt.checkpointAfter.get(accountId, agentId, time) as { time: number; state: string } | undefined;
+    return row && { time: row.time, state: JSON.parse(row.state) as AgentMachineState };
+  }
+
+  private saveCheckpoint(accountId: string, agentId: number, checkpoint: AgentCheckpoint): void {
+    this.stmt.upsertCheckpoint.run(accountId, agentId, checkpoint.time, JSON.stringify(checkpoint.state));
+  }
+
+  private saveAgentState(accountId: string, agentId: number, state: AgentMachineState): void {
     this.stmt.upsertAgentState.run(accountId, agentId, JSON.stringify(state));
   }
 
@@ -522,7 +567,19 @@ function prepareStatements(db: Database.Database) {
     insertEvent: db.prepare(
       'INSERT INTO events (account_id, event_id, time, rank, agent_id, conversation_id, skill_id, version, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    agentEvents: db.prepare('SELECT body FROM events WHERE account_id = ? AND agent_id = ? ORDER BY time, rank, event_id').pluck(),
+    agentEventsBetween: db
+      .prepare('SELECT body FROM events WHERE account_id = ? AND agent_id = ? AND time >= ? AND time < ? ORDER BY time, rank, event_id')
+      .pluck(),
+    checkpointAtOrBefore: db.prepare(
+      'SELECT time, state FROM agent_checkpoints WHERE account_id = ? AND agent_id = ? AND time <= ? ORDER BY time DESC LIMIT 1',
+    ),
+    checkpointAfter: db.prepare(
+      'SELECT time, state FROM agent_checkpoints WHERE account_id = ? AND agent_id = ? AND time > ? ORDER BY time LIMIT 1',
+    ),
+    deleteCheckpoints: db.prepare('DELETE FROM agent_checkpoints WHERE account_id = ? AND agent_id = ? AND time > ? AND time < ?'),
+    upsertCheckpoint: db.prepare(
+      'INSERT INTO agent_checkpoints (account_id, agent_id, time, state) VALUES (?, ?, ?, ?) ON CONFLICT (account_id, agent_id, time) DO UPDATE SET state = excluded.state',
+    ),
     insertAccount: db.prepare('INSERT OR IGNORE INTO accounts (account_id) VALUES (?)'),
     getAccount: db.prepare('SELECT version, snapshot_floor FROM accounts WHERE account_id = ?'),
     getSettings: db.prepare('SELECT default_max_slots, idle_timeout_ms FROM accounts WHERE account_id = ?'),
