@@ -32,6 +32,7 @@ import { migrate } from './migrations.js';
 import { readNhtFacts } from './nht-facts.js';
 import { isMissingPartition, LOCK_ORDER, lockPartitions, monthOf, PartitionMaintainer, SHARED_PARTITION_LOCK } from './partitions.js';
 import { agedPartitions, deleteAgedSpans, deleteLedger, deletePartitionedRows } from './retention.js';
+import { StatisticsKeeper } from './statistics.js';
 import {
   ACTIVITY_COLUMNS,
   type DerivedTables,
@@ -94,6 +95,7 @@ export class PostgresStore implements Store {
   private readonly tables: DerivedTables = derivedTables();
   private readonly handleTime = new HandleTimeDeriver(this.tables);
   private readonly partitions: PartitionMaintainer;
+  private readonly statistics: StatisticsKeeper;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -101,6 +103,7 @@ export class PostgresStore implements Store {
     private readonly now: () => number,
   ) {
     this.partitions = new PartitionMaintainer(pool);
+    this.statistics = new StatisticsKeeper(pool);
   }
 
   /** Connects, applies pending migrations, and returns the store; fails with one clear line. */
@@ -161,7 +164,9 @@ export class PostgresStore implements Store {
     for (let attempt = 1; ; attempt++) {
       await this.partitions.ensure(months);
       try {
-        return await this.ingestInTransaction(accountId, events);
+        const outcome = await this.ingestInTransaction(accountId, events);
+        await this.statistics.noteStored(outcome.accepted);
+        return outcome;
       } catch (err) {
         // Retention in another process dropped a month this process had seen: create it again.
         if (!isMissingPartition(err) || attempt === 3) throw err;
@@ -177,7 +182,7 @@ export class PostgresStore implements Store {
       // The account's lock is held (and retention, which bumps versions without it, waits for
       // the partition lock): the next version is current + 1 if this batch stores anything.
       await db.query('SAVEPOINT wfm_store_events');
-      const stored = await storeStaged(db, accountId, current + 1);
+      const stored = await storeStaged(db, accountId, current + 1, events.length);
       if (stored.size < events.length) {
         const held = events.filter((e) => !stored.has(e.event.id)).map((e) => e.event.id);
         const conflicts = await stagedConflicts(db, accountId, held);
@@ -193,8 +198,7 @@ export class PostgresStore implements Store {
       const duplicates = events.length - stored.size;
       const changedConversations = await this.deriveAgents(db, accountId, groupByAgent(freshEvents), version);
       const { idleTimeoutMillis } = await this.readSettings(db, accountId);
-      const pairs = await this.handleTime.affectedPairs(db, accountId, freshEvents, changedConversations);
-      await this.handleTime.derivePairs(db, accountId, pairs, version, idleTimeoutMillis);
+      await this.handleTime.deriveAfter(db, accountId, freshEvents, changedConversations, version, idleTimeoutMillis);
       if (version % COLLECT_EVERY === 0) await this.collectHistory(db, accountId);
       return { accepted: freshEvents.length, duplicates, conflicts: [], version };
     });
