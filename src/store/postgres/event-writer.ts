@@ -1,10 +1,14 @@
 /**
  * The bulk write of raw events (engineering.md "Idempotency on a time-partitioned table"):
  * COPY the batch into a per-connection staging table; one statement inserts its ids into the
- * id ledger `event_ids` with ON CONFLICT DO NOTHING and moves exactly the rows it inserted (the
- * new events) into the partitioned `events` table; the ids the ledger already held are then
- * compared by content hash (equal: a duplicate; different: a conflict). The caller undoes the
- * write when there is a conflict (a savepoint), so a batch is all-or-nothing.
+ * id ledger `event_ids` with ON CONFLICT DO NOTHING, returning the ids it inserted (the new
+ * events), and a second moves those rows into the partitioned `events` table (all of them,
+ * with no join, in the usual case where every id was new); the ids the ledger already held are
+ * then compared by content hash (equal: a duplicate; different: a conflict). The caller undoes
+ * the write when there is a conflict (a savepoint), so a batch is all-or-nothing.
+ *
+ * The content hash is computed by PostgreSQL from the staged body (sha256 of its UTF-8 bytes,
+ * the same digest as {@link hashOf}), so it is neither computed in JavaScript nor sent.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -30,10 +34,11 @@ const CREATE_STAGING = `CREATE TEMP TABLE IF NOT EXISTS ${STAGING} (
   agent_id BIGINT,
   conversation_id TEXT COLLATE "C",
   skill_id BIGINT,
-  hash BYTEA NOT NULL,
   body TEXT NOT NULL
 ) ON COMMIT DELETE ROWS`;
-const COPY_SQL = `COPY ${STAGING} (ord, event_id, time, rank, agent_id, conversation_id, skill_id, hash, body) FROM STDIN`;
+const COPY_SQL = `COPY ${STAGING} (ord, event_id, time, rank, agent_id, conversation_id, skill_id, body) FROM STDIN`;
+/** The content hash of a staged row, as {@link hashOf} computes it. */
+const STAGED_HASH = "sha256(convert_to(s.body, 'UTF8'))";
 
 /** Text of about this many characters goes into each chunk written to the COPY stream. */
 const CHUNK_CHARS = 1 << 16;
@@ -58,8 +63,6 @@ function* copyLines(events: readonly CanonicalEvent[]): Generator<string> {
       agent === undefined ? '\\N' : agent,
       'conversationId' in event ? copyText(event.conversationId) : '\\N',
       'skillId' in event ? event.skillId : '\\N',
-      // bytea in hex form; its backslash is escaped for the text format
-      `\\\\x${hashOf(canonical).toString('hex')}`,
       copyText(canonical),
     ].join('\t');
     chunk += `${line}\n`;
@@ -87,29 +90,29 @@ export async function stagedConflicts(client: pg.PoolClient, accountId: string, 
   if (ids.length === 0) return [];
   const res = await client.query<{ ord: number }>(
     `SELECT s.ord FROM event_ids e JOIN ${STAGING} s ON s.event_id = e.event_id
-      WHERE e.account_id = $1 AND e.event_id = ANY($2::text[]) AND e.hash <> s.hash ORDER BY s.ord`,
+      WHERE e.account_id = $1 AND e.event_id = ANY($2::text[]) AND e.hash <> ${STAGED_HASH} ORDER BY s.ord`,
     [accountId, ids],
   );
   return res.rows.map((r) => r.ord);
 }
 
 /**
- * Records the staged events the ledger does not hold yet and stores them with `version`, in one
- * statement; returns their ids. Already-stored ids (duplicates) are left out by the ledger's key.
+ * Records the staged events the ledger does not hold yet and stores them with `version`;
+ * returns their ids. Already-stored ids (duplicates) are left out by the ledger's key.
  */
-export async function storeStaged(client: pg.PoolClient, accountId: string, version: number): Promise<Set<string>> {
-  const res = await client.query<{ event_id: string }>(
-    `WITH fresh AS (
-       INSERT INTO event_ids (account_id, event_id, time, hash)
-       SELECT $1, event_id, time, hash FROM ${STAGING}
-       ON CONFLICT (account_id, event_id) DO NOTHING
-       RETURNING event_id
-     )
-     INSERT INTO events (account_id, event_id, time, rank, agent_id, conversation_id, skill_id, version, body)
-     SELECT $1, s.event_id, s.time, s.rank, s.agent_id, s.conversation_id, s.skill_id, $2, s.body
-       FROM ${STAGING} s JOIN fresh f ON f.event_id = s.event_id
+export async function storeStaged(client: pg.PoolClient, accountId: string, version: number, staged: number): Promise<Set<string>> {
+  const recorded = await client.query<{ event_id: string }>(
+    `INSERT INTO event_ids (account_id, event_id, time, hash)
+     SELECT $1, s.event_id, s.time, ${STAGED_HASH} FROM ${STAGING} s
+     ON CONFLICT (account_id, event_id) DO NOTHING
      RETURNING event_id`,
-    [accountId, version],
+    [accountId],
   );
-  return new Set(res.rows.map((r) => r.event_id));
+  const fresh = recorded.rows.map((r) => r.event_id);
+  if (fresh.length === 0) return new Set();
+  const insert = `INSERT INTO events (account_id, event_id, time, rank, agent_id, conversation_id, skill_id, version, body)
+     SELECT $1, s.event_id, s.time, s.rank, s.agent_id, s.conversation_id, s.skill_id, $2, s.body FROM ${STAGING} s`;
+  if (fresh.length === staged) await client.query(insert, [accountId, version]);
+  else await client.query(`${insert} WHERE s.event_id = ANY($3::text[])`, [accountId, version, fresh]);
+  return new Set(fresh);
 }

@@ -33,6 +33,7 @@ import { readNhtFacts } from './nht-facts.js';
 import { cachedNhtHours, collectNhtHours, saveNhtHours } from './nht-hour-cache.js';
 import { isMissingPartition, LOCK_ORDER, lockPartitions, monthOf, PartitionMaintainer, SHARED_PARTITION_LOCK } from './partitions.js';
 import { agedPartitions, deleteAgedSpans, deleteLedger, deletePartitionedRows } from './retention.js';
+import { StatisticsKeeper } from './statistics.js';
 import {
   ACTIVITY_COLUMNS,
   type DerivedTables,
@@ -108,6 +109,7 @@ export class PostgresStore implements Store {
   private readonly tables: DerivedTables = derivedTables();
   private readonly handleTime = new HandleTimeDeriver(this.tables);
   private readonly partitions: PartitionMaintainer;
+  private readonly statistics: StatisticsKeeper;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -115,6 +117,7 @@ export class PostgresStore implements Store {
     private readonly now: () => number,
   ) {
     this.partitions = new PartitionMaintainer(pool);
+    this.statistics = new StatisticsKeeper(pool);
   }
 
   /** Connects, applies pending migrations, and returns the store; fails with one clear line. */
@@ -175,7 +178,9 @@ export class PostgresStore implements Store {
     for (let attempt = 1; ; attempt++) {
       await this.partitions.ensure(months);
       try {
-        return await this.ingestInTransaction(accountId, events);
+        const outcome = await this.ingestInTransaction(accountId, events);
+        await this.statistics.noteStored(outcome.accepted);
+        return outcome;
       } catch (err) {
         // Retention in another process dropped a month this process had seen: create it again.
         if (!isMissingPartition(err) || attempt === 3) throw err;
@@ -191,7 +196,7 @@ export class PostgresStore implements Store {
       // The account's lock is held (and retention, which bumps versions without it, waits for
       // the partition lock): the next version is current + 1 if this batch stores anything.
       await db.query('SAVEPOINT wfm_store_events');
-      const stored = await storeStaged(db, accountId, current + 1);
+      const stored = await storeStaged(db, accountId, current + 1, events.length);
       if (stored.size < events.length) {
         const held = events.filter((e) => !stored.has(e.event.id)).map((e) => e.event.id);
         const conflicts = await stagedConflicts(db, accountId, held);
@@ -212,8 +217,7 @@ export class PostgresStore implements Store {
       const duplicates = events.length - stored.size;
       const changes = await this.deriveAgents(db, accountId, groupByAgent(freshEvents), version);
       const { idleTimeoutMillis } = await this.readSettings(db, accountId);
-      const pairs = await this.handleTime.affectedPairs(db, accountId, freshEvents, changes.conversations, changes.pairs);
-      await this.handleTime.derivePairs(db, accountId, pairs, version, idleTimeoutMillis);
+      await this.handleTime.deriveAfter(db, accountId, freshEvents, changes.conversations, changes.pairs, version, idleTimeoutMillis);
       if (version % COLLECT_EVERY === 0) await this.collectHistory(db, accountId, version);
       return { accepted: freshEvents.length, duplicates, conflicts: [], version };
     });
