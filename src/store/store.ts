@@ -88,6 +88,9 @@ export interface SegmentFilters {
   groupId?: number;
 }
 
+/** A closed segment as a list shows it: everything but its handle-time units. */
+export type SegmentSummary = Omit<SegmentHandleTime, 'units'>;
+
 export interface SegmentQuery {
   /** selects segments by end time: from ≤ end < to */
   window: TimeWindow;
@@ -144,8 +147,8 @@ export interface Store {
    */
   updateSettings(accountId: string, changes: Partial<AccountSettings>): Promise<AccountSettings>;
 
-  /** AHT: closed segments ending in the window, filtered, sorted (ties by segmentId), paged. */
-  segments(accountId: string, version: number, query: SegmentQuery): Promise<Page<SegmentHandleTime>>;
+  /** AHT: closed segments ending in the window, filtered, sorted (ties by segmentId), paged; without their units. */
+  segments(accountId: string, version: number, query: SegmentQuery): Promise<Page<SegmentSummary>>;
   segment(accountId: string, version: number, segmentId: string): Promise<SegmentHandleTime | undefined>;
   /** Every closed segment ending in the window, by (end, segmentId), streamed. */
   segmentsEndingIn(accountId: string, version: number, window: TimeWindow): AsyncIterable<SegmentHandleTime>;
