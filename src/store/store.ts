@@ -42,6 +42,11 @@ export type ActivityFilter =
 export interface PageRequest {
   offset: number;
   limit: number;
+  /**
+   * the list's count at this version when the caller knows it already (an earlier page of the
+   * walk counted it): the store answers it as the count instead of counting again
+   */
+  knownCount?: number;
 }
 
 export interface Page<T> {

@@ -11,7 +11,17 @@ import { SEGMENT_SORT_FIELDS } from '../../store/store.js';
 import type { AppContext } from '../app.js';
 import { requireAccess } from '../authenticate.js';
 import { type JsonWriter, writeJson } from '../json-writer.js';
-import { DAY_MS, pageLinks, readPage, readWindowEitherForm, resolveSnapshot, throwIfCauses } from '../paging.js';
+import {
+  carriedCount,
+  DAY_MS,
+  linkMark,
+  listKeyOf,
+  pageLinks,
+  readPage,
+  readWindowEitherForm,
+  resolveSnapshot,
+  throwIfCauses,
+} from '../paging.js';
 import { AccountParams, AsOf, ErrorBody, errorResponses, Metadata, Source, Timeframe } from '../schemas.js';
 import { baseUrlOf, JSON_TYPE, queryParams, requestPath, timeframeOf } from './shared.js';
 
@@ -117,15 +127,18 @@ export function handleTimeRoutes(ctx: AppContext) {
         if (query.EmployeeId !== undefined) filters.employeeId = query.EmployeeId;
         if (query.SkillId !== undefined) filters.skillId = query.SkillId;
         if (query.GroupId !== undefined) filters.groupId = query.GroupId;
-        const result = await ctx.store.segments(accountId, snapshot.version, { window, filters, sort, page });
-        const references = pageLinks(
-          baseUrlOf(request, ctx),
-          requestPath(request),
-          queryParams(request),
-          page,
-          result.count,
-          snapshot.token,
-        );
+        const path = requestPath(request);
+        const params = queryParams(request);
+        const listKey = listKeyOf(path, params);
+        const knownCount = carriedCount(snapshot, listKey);
+        const result = await ctx.store.segments(accountId, snapshot.version, {
+          window,
+          filters,
+          sort,
+          page: knownCount === undefined ? page : { ...page, knownCount },
+        });
+        const mark = linkMark(ctx.snapshots, snapshot, query.asOf, listKey, result.count);
+        const references = pageLinks(baseUrlOf(request, ctx), path, params, page, result.count, mark);
         // Written as JSON bytes (../json-writer.ts): those the schema's serializer would give.
         reply.type(JSON_TYPE);
         return writeJson((w) => {

@@ -7,7 +7,7 @@ import type { ActivityFilter } from '../../store/store.js';
 import type { AppContext } from '../app.js';
 import { requireAccess } from '../authenticate.js';
 import { type JsonWriter, writeJson } from '../json-writer.js';
-import { DAY_MS, pageLinks, readPage, readWindow, resolveSnapshot, throwIfCauses } from '../paging.js';
+import { carriedCount, DAY_MS, linkMark, listKeyOf, pageLinks, readPage, readWindow, resolveSnapshot, throwIfCauses } from '../paging.js';
 import { AccountParams, AsOf, errorResponses, Metadata, Source, StringEnum, Timeframe } from '../schemas.js';
 import { baseUrlOf, JSON_TYPE, plainJson, queryParams, requestPath, timeframeOf } from './shared.js';
 
@@ -88,14 +88,20 @@ export function statusChangesRoutes(ctx: AppContext) {
         const filter = readFilter(query, causes);
         throwIfCauses(causes);
 
+        const path = requestPath(request);
+        const params = queryParams(request);
+        const listKey = listKeyOf(path, params);
+        const knownCount = carriedCount(snapshot, listKey);
+        const pageRequest = knownCount === undefined ? page : { ...page, knownCount };
         const head = (w: JsonWriter, count: number) => {
-          const references = pageLinks(baseUrlOf(request, ctx), requestPath(request), queryParams(request), page, count, snapshot.token);
+          const mark = linkMark(ctx.snapshots, snapshot, query.asOf, listKey, count);
+          const references = pageLinks(baseUrlOf(request, ctx), path, params, page, count, mark);
           w.raw('{"_metadata":').value({ count, references }).raw(',"timeframe":').value(timeframeOf(window));
         };
         // The body is written as JSON bytes (../json-writer.ts): those JSON.stringify would give.
         reply.type(JSON_TYPE);
         if (v1) {
-          const result = await ctx.store.statusChangesByAgent(accountId, snapshot.version, window, filter, page);
+          const result = await ctx.store.statusChangesByAgent(accountId, snapshot.version, window, filter, pageRequest);
           return writeJson((w) => {
             head(w, result.count);
             w.raw(',"agentsInfo":[');
@@ -115,7 +121,7 @@ export function statusChangesRoutes(ctx: AppContext) {
             w.raw(']}');
           });
         }
-        const result = await ctx.store.statusChanges(accountId, snapshot.version, window, filter, page);
+        const result = await ctx.store.statusChanges(accountId, snapshot.version, window, filter, pageRequest);
         return writeJson((w) => {
           head(w, result.count);
           w.raw(',"stateChanges":[');

@@ -226,7 +226,7 @@ export class PostgresStore implements Store {
     const { where, params } = activityWhere(accountId, version, window, filter);
     const n = params.length;
     const [count, rows] = await Promise.all([
-      this.count(`SELECT count(*) AS n FROM activity_records WHERE ${where}`, params),
+      page.knownCount ?? this.count(`SELECT count(*) AS n FROM activity_records WHERE ${where}`, params),
       this.pool.query<unknown[]>({
         text: `SELECT ${ACTIVITY_SELECT} FROM activity_records WHERE ${where}
          ORDER BY time, agent_id, session_id, sequence_number, event_id, row_id LIMIT $${n + 1} OFFSET $${n + 2}`,
@@ -247,7 +247,7 @@ export class PostgresStore implements Store {
     const { where, params } = activityWhere(accountId, version, window, filter);
     const n = params.length;
     const [count, agentRows] = await Promise.all([
-      this.count(`SELECT count(DISTINCT agent_id) AS n FROM activity_records WHERE ${where}`, params),
+      page.knownCount ?? this.count(`SELECT count(DISTINCT agent_id) AS n FROM activity_records WHERE ${where}`, params),
       this.pool.query(`SELECT DISTINCT agent_id FROM activity_records WHERE ${where} ORDER BY agent_id LIMIT $${n + 1} OFFSET $${n + 2}`, [
         ...params,
         page.limit,
@@ -310,7 +310,7 @@ export class PostgresStore implements Store {
     const n = params.length;
     const direction = query.sort.descending ? 'DESC' : 'ASC';
     const [count, rows] = await Promise.all([
-      this.count(`SELECT count(*) AS n FROM segments WHERE ${where}`, params),
+      query.page.knownCount ?? this.count(`SELECT count(*) AS n FROM segments WHERE ${where}`, params),
       this.pool.query<unknown[]>({
         text: `SELECT ${SEGMENT_SUMMARY_SELECT} FROM segments WHERE ${where}
          ORDER BY ${SEGMENT_SORT_COLUMNS[query.sort.field]} ${direction}, segment_id ASC, row_id LIMIT $${n + 1} OFFSET $${n + 2}`,

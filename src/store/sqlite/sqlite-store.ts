@@ -139,7 +139,7 @@ export class SqliteStore implements Store {
     page: PageRequest,
   ): Promise<Page<ActivityRecord>> {
     const { where, params } = activityWhere(accountId, version, window, filter);
-    const count = readStatement(this.db, `SELECT count(*) FROM activity_records WHERE ${where}`).get(params) as number;
+    const count = page.knownCount ?? (readStatement(this.db, `SELECT count(*) FROM activity_records WHERE ${where}`).get(params) as number);
     if (page.offset >= count) return { count, items: [] };
     const rows = jsonRows(
       this.db,
@@ -157,7 +157,9 @@ export class SqliteStore implements Store {
     page: PageRequest,
   ): Promise<Page<AgentActivityGroup>> {
     const { where, params } = activityWhere(accountId, version, window, filter);
-    const count = readStatement(this.db, `SELECT count(DISTINCT agent_id) FROM activity_records WHERE ${where}`).get(params) as number;
+    const count =
+      page.knownCount ??
+      (readStatement(this.db, `SELECT count(DISTINCT agent_id) FROM activity_records WHERE ${where}`).get(params) as number);
     if (page.offset >= count) return { count, items: [] };
     const agentIds = readStatement(
       this.db,
@@ -213,7 +215,7 @@ export class SqliteStore implements Store {
 
   async segments(accountId: string, version: number, query: SegmentQuery): Promise<Page<SegmentSummary>> {
     const { where, params } = segmentWhere(accountId, version, query);
-    const count = readStatement(this.db, `SELECT count(*) FROM segments WHERE ${where}`).get(params) as number;
+    const count = query.page.knownCount ?? (readStatement(this.db, `SELECT count(*) FROM segments WHERE ${where}`).get(params) as number);
     if (query.page.offset >= count) return { count, items: [] };
     const direction = query.sort.descending ? 'DESC' : 'ASC';
     const rows = jsonRows(
