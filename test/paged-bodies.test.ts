@@ -29,6 +29,8 @@ const TRICKY_EVENTS = [
     groupId: 7,
   },
   { id: 't-away', type: 'agent.status', time: at('06:10:00'), agentId: 901, status: 'AWAY', reasonId: 4, reasonText: '\u0000lunch\r\n🍜' },
+  // A new profile mid-session: the records after it show it (the writer must not repeat the old one).
+  { id: 't-rename', type: 'agent.profile', time: at('06:15:00'), agentId: 901, userName: 'Renamed "R"', groupId: 8 },
   { id: 't-away-bare', type: 'agent.status', time: at('06:20:00'), agentId: 901, status: 'AWAY' },
   { id: 't-back', type: 'agent.status', time: at('06:30:00'), agentId: 901, status: 'ONLINE' },
   { id: 't-logout', type: 'agent.logout', time: at('07:00:00'), agentId: 901 },
@@ -109,8 +111,20 @@ for (const factory of STORES) {
       };
       assert.equal(res.raw, JSON.stringify(expected));
       const tricky = await h.get(`/api/v2/account/${ACCOUNT}/status-changes?${WINDOW_QUERY}&agentId=901`);
-      assert.equal(tricky.body.agentsInfo[0].agentUserName, 'Zoë 🙂 李雷 \u2028\u001f\u007f');
+      assert.equal(tricky.body.agentsInfo[0].agentUserName, 'Renamed "R"', 'v1 shows the agent as of its last record');
       assert.equal(tricky.raw, JSON.stringify(tricky.body));
+      const renamed = await h.get(`/api/v2/account/${ACCOUNT}/status-changes?v=2&${WINDOW_QUERY}&agentId=901`);
+      assert.deepEqual(
+        renamed.body.stateChanges.map((r: { agentUserName: string }) => r.agentUserName),
+        [
+          'Zoë 🙂 李雷 \u2028\u001f\u007f',
+          'Zoë 🙂 李雷 \u2028\u001f\u007f',
+          'Zoë 🙂 李雷 \u2028\u001f\u007f',
+          'Renamed "R"',
+          'Renamed "R"',
+          'Renamed "R"',
+        ],
+      );
     });
 
     test('agent-segments, in the default order and another', async () => {

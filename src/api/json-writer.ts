@@ -27,6 +27,9 @@ function dayPrefix(day: number): Uint8Array {
   return prefix;
 }
 
+/** The bytes of the constant texts given to {@link JsonWriter.raw}. */
+const rawBytes = new Map<string, Uint8Array>();
+
 /** One growing buffer per process: a body is written synchronously, then copied out. */
 let scratch: Buffer = Buffer.allocUnsafe(256 * 1024);
 
@@ -60,15 +63,27 @@ export class JsonWriter {
     return this.pos;
   }
 
-  /** JSON syntax and keys: ASCII text that needs no escaping, written as it is. */
+  /** JSON syntax and keys: constant ASCII text that needs no escaping, written as it is. */
   raw(text: string): this {
-    const n = text.length;
-    this.reserve(n);
-    const buf = this.buf;
-    let pos = this.pos;
-    for (let i = 0; i < n; i++) buf[pos++] = text.charCodeAt(i);
-    this.pos = pos;
+    let bytes = rawBytes.get(text);
+    if (bytes === undefined) {
+      bytes = Buffer.from(text, 'latin1');
+      rawBytes.set(text, bytes);
+    }
+    return this.bytes(bytes);
+  }
+
+  /** Bytes written before (see {@link since}). */
+  bytes(bytes: Uint8Array): this {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
     return this;
+  }
+
+  /** A copy of what was written from `start` (a {@link length} taken before) on. */
+  since(start: number): Uint8Array {
+    return Uint8Array.prototype.slice.call(this.buf, start, this.pos);
   }
 
   /** A safe integer, as JSON.stringify writes it. */

@@ -125,9 +125,10 @@ export function statusChangesRoutes(ctx: AppContext) {
         return writeJson((w) => {
           head(w, result.count);
           w.raw(',"stateChanges":[');
+          const writeRecordAgent = agentWriter();
           result.items.forEach((r, i) => {
             if (i > 0) w.raw(',');
-            writeAgent(w, r.agentId, r);
+            writeRecordAgent(w, r);
             w.raw(',');
             writeChange(w, r);
             w.raw('}');
@@ -161,6 +162,30 @@ function writeAgent(w: JsonWriter, agentId: number, r: ActivityRecord): void {
   w.raw(',"agentLoginName":').string(r.agentLoginName);
   w.raw(',"agentUserName":').string(r.agentUserName);
   w.raw(',"agentGroupId":').integer(r.agentGroupId);
+}
+
+/**
+ * {@link writeAgent} for the records of one page: an agent's records mostly repeat its fields,
+ * so their bytes are kept per agent and copied while the fields stay the same.
+ */
+function agentWriter(): (w: JsonWriter, r: ActivityRecord) => void {
+  const written = new Map<number, { from: ActivityRecord; bytes: Uint8Array }>();
+  return (w, r) => {
+    const last = written.get(r.agentId);
+    if (
+      last !== undefined &&
+      last.from.employeeId === r.employeeId &&
+      last.from.agentLoginName === r.agentLoginName &&
+      last.from.agentUserName === r.agentUserName &&
+      last.from.agentGroupId === r.agentGroupId
+    ) {
+      w.bytes(last.bytes);
+      return;
+    }
+    const start = w.length;
+    writeAgent(w, r.agentId, r);
+    written.set(r.agentId, { from: r, bytes: w.since(start) });
+  };
 }
 
 /** The change fields (changeFields, in order) of a record, without braces; the reason only on AWAY records. */
