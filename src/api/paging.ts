@@ -2,6 +2,7 @@
  * Paging shared by every list endpoint (spec/api.md "Pagination links"): window and limit
  * rules, the snapshot a request answers from, and the first/previous/next/last links.
  */
+import { createHash } from 'node:crypto';
 import { parseRfc3339 } from '../domain/time.js';
 import type { Cause } from '../errors.js';
 import { badRequest, WfmError } from '../errors.js';
@@ -41,6 +42,42 @@ export async function resolveSnapshot(
     throw new WfmError('WFM_ERR_SNAPSHOT_EXPIRED', 'the snapshot of this page has expired; start again from the first link (without asOf)');
   }
   return { ...mark, token: asOf };
+}
+
+/** The parameters that move a walk through a list rather than choose the list. */
+const WALK_PARAMETERS = new Set(['offset', 'limit', 'asOf']);
+
+/**
+ * A list's identity within a snapshot: its path and every query parameter except offset, limit
+ * and asOf (sorted), hashed to 16 base64url characters. Pages with the same key, read as of the
+ * same snapshot, have the same count.
+ */
+export function listKeyOf(path: string, params: URLSearchParams): string {
+  const chosen = [...params]
+    .filter(([name]) => !WALK_PARAMETERS.has(name))
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+    .sort();
+  return createHash('sha256')
+    .update(`${path}?${chosen.join('&')}`)
+    .digest('base64url')
+    .slice(0, 16);
+}
+
+/**
+ * Counting a list costs a scan of its whole window on every page, so the first page of a walk
+ * puts the count in the snapshot mark of its links (signed, bound to the list): later pages of
+ * the same list read it from there. The count the snapshot carries for `listKey`, if any.
+ */
+export function carriedCount(snapshot: Snapshot, listKey: string): number | undefined {
+  return snapshot.list?.key === listKey ? snapshot.list.count : undefined;
+}
+
+/**
+ * The snapshot mark a page's links carry: the one the request came with (a later page of a
+ * walk), or a new one for the same snapshot that also carries the list's count.
+ */
+export function linkMark(tokens: SnapshotTokens, snapshot: Snapshot, asOf: string | undefined, listKey: string, count: number): string {
+  return asOf ?? tokens.sign({ version: snapshot.version, issuedAt: snapshot.issuedAt, list: { key: listKey, count } });
 }
 
 /**

@@ -10,6 +10,7 @@ import type { SegmentHandleTime } from '../domain/aht.js';
 import type { ActivityRecord, DataQualityItem } from '../domain/records.js';
 import type { CountedMessage, SegmentSpan } from '../domain/segments.js';
 import { activityRecordKey, dataQualityKey } from './derived-rows.js';
+import type { SegmentSummary } from './store.js';
 
 /** The end_time of a span that is still open (larger than any event time). */
 export const OPEN_END = 8_640_000_000_000_000;
@@ -126,6 +127,51 @@ export function rowToActivityRecord(row: Row): ActivityRecord {
   return r;
 }
 
+/**
+ * A paged read of activity records selects these columns (as arrays, one per row: no object
+ * with 15 named properties per row from the driver) and {@link activityFromValues} reads them.
+ */
+export const ACTIVITY_READ_COLUMNS = [
+  'agent_id',
+  'time',
+  'session_id',
+  'sequence_number',
+  'status_type',
+  'status_sub_type',
+  'prev_status_change_time',
+  'event_id',
+  'employee_id',
+  'login_name',
+  'user_name',
+  'group_id',
+  'has_reason',
+  'reason_id',
+  'reason_text',
+] as const;
+
+/** An activity record from the values of {@link ACTIVITY_READ_COLUMNS}, in that order (free text decoded). */
+export function activityFromValues(v: readonly unknown[]): ActivityRecord {
+  const r: ActivityRecord = {
+    agentId: v[0] as number,
+    time: v[1] as number,
+    sessionId: v[2] as number,
+    sequenceNumber: v[3] as number,
+    statusType: v[4] as number,
+    statusSubType: v[5] as number,
+    prevStatusChangeTime: v[6] as number | null,
+    eventId: v[7] as string,
+    employeeId: v[8] as string,
+    agentLoginName: v[9] as string,
+    agentUserName: v[10] as string,
+    agentGroupId: v[11] as number,
+  };
+  if (v[12]) {
+    r.statusReasonId = (v[13] as number | null) ?? -1;
+    r.statusReasonText = v[14] as string | null;
+  }
+  return r;
+}
+
 export const ISSUE_COLUMNS = cols({ time: 'int', event_id: 'text', kind: 'text', agent_id: 'int', conversation_id: 'text' });
 
 export function rowToIssue(row: Row): DataQualityItem {
@@ -194,6 +240,46 @@ export function rowToSegment(row: Row): SegmentHandleTime {
     totalHandleTimeMillis: row.total_handle_ms as number,
     inFocusTimeMillis: row.in_focus_ms as number,
   };
+}
+
+/** The columns a segment list selects (not the units), in the order {@link segmentSummaryFromValues} reads them. */
+export const SEGMENT_SUMMARY_COLUMNS = [
+  'segment_id',
+  'conversation_id',
+  'agent_id',
+  'skill_id',
+  'start_time',
+  'end_time',
+  'end_reason',
+  'employee_id',
+  'group_id',
+  'total_handle_ms',
+  'in_focus_ms',
+] as const;
+
+export function segmentSummaryFromValues(v: readonly unknown[]): SegmentSummary {
+  return {
+    segmentId: v[0] as string,
+    conversationId: v[1] as string,
+    agentId: v[2] as number,
+    skillId: v[3] as number,
+    start: v[4] as number,
+    end: v[5] as number,
+    endReason: v[6] as SegmentSummary['endReason'],
+    employeeId: v[7] as string,
+    groupId: v[8] as number,
+    totalHandleTimeMillis: v[9] as number,
+    inFocusTimeMillis: v[10] as number,
+  };
+}
+
+/**
+ * Positions of the free-text columns among `names` (of the table `columns`): a backend that
+ * stores free text in another form decodes the values at these positions before mapping.
+ */
+export function freeTextPositions(columns: readonly ColumnSpec[], names: readonly string[]): number[] {
+  const freeText = new Set(columns.filter((c) => c.kind === 'freeText').map((c) => c.name));
+  return names.flatMap((name, i) => (freeText.has(name) ? [i] : []));
 }
 
 /** The derived tables, by the name each backend's `derivedTables()` gives them. */

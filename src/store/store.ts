@@ -42,6 +42,11 @@ export type ActivityFilter =
 export interface PageRequest {
   offset: number;
   limit: number;
+  /**
+   * the list's count at this version when the caller knows it already (an earlier page of the
+   * walk counted it): the store answers it as the count instead of counting again
+   */
+  knownCount?: number;
 }
 
 export interface Page<T> {
@@ -87,6 +92,9 @@ export interface SegmentFilters {
   skillId?: number;
   groupId?: number;
 }
+
+/** A closed segment as a list shows it: everything but its handle-time units. */
+export type SegmentSummary = Omit<SegmentHandleTime, 'units'>;
 
 export interface SegmentQuery {
   /** selects segments by end time: from ≤ end < to */
@@ -144,8 +152,8 @@ export interface Store {
    */
   updateSettings(accountId: string, changes: Partial<AccountSettings>): Promise<AccountSettings>;
 
-  /** AHT: closed segments ending in the window, filtered, sorted (ties by segmentId), paged. */
-  segments(accountId: string, version: number, query: SegmentQuery): Promise<Page<SegmentHandleTime>>;
+  /** AHT: closed segments ending in the window, filtered, sorted (ties by segmentId), paged; without their units. */
+  segments(accountId: string, version: number, query: SegmentQuery): Promise<Page<SegmentSummary>>;
   segment(accountId: string, version: number, segmentId: string): Promise<SegmentHandleTime | undefined>;
   /** Every closed segment ending in the window, by (end, segmentId), streamed. */
   segmentsEndingIn(accountId: string, version: number, window: TimeWindow): AsyncIterable<SegmentHandleTime>;

@@ -22,6 +22,8 @@ export const STORES: StoreFactory[] = [
 ];
 
 export const ACCOUNT = 'acme';
+/** The harness app's signing secret (bearer tokens and snapshot marks). */
+export const SIGNING_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 /** 2026-03-30T00:00:00Z, the spec's example day */
 export const DAY0 = Date.UTC(2026, 2, 30);
 export const at = (hhmmss: string, day = DAY0): number => {
@@ -53,7 +55,7 @@ export async function harness(
   const store = await factory.open({ now, snapshotTtlMs });
   const app = await buildApp({
     store,
-    signingSecret: 'test-secret-test-secret-test-secret-0123456789',
+    signingSecret: SIGNING_SECRET,
     snapshotTtlMs,
     now,
     publicUrl: 'http://wfm.test',

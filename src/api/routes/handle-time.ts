@@ -6,13 +6,24 @@ import type { SegmentHandleTime } from '../../domain/aht.js';
 import { formatUtcMillis } from '../../domain/time.js';
 import type { Cause } from '../../errors.js';
 import { WfmError } from '../../errors.js';
-import type { SegmentFilters, SegmentSortField } from '../../store/store.js';
+import type { SegmentFilters, SegmentSortField, SegmentSummary } from '../../store/store.js';
 import { SEGMENT_SORT_FIELDS } from '../../store/store.js';
 import type { AppContext } from '../app.js';
 import { requireAccess } from '../authenticate.js';
-import { DAY_MS, pageLinks, readPage, readWindowEitherForm, resolveSnapshot, throwIfCauses } from '../paging.js';
+import { type JsonWriter, writeJson } from '../json-writer.js';
+import {
+  carriedCount,
+  DAY_MS,
+  linkMark,
+  listKeyOf,
+  pageLinks,
+  readPage,
+  readWindowEitherForm,
+  resolveSnapshot,
+  throwIfCauses,
+} from '../paging.js';
 import { AccountParams, AsOf, ErrorBody, errorResponses, Metadata, Source, Timeframe } from '../schemas.js';
-import { baseUrlOf, queryParams, requestPath, timeframeOf } from './shared.js';
+import { baseUrlOf, JSON_TYPE, queryParams, requestPath, timeframeOf } from './shared.js';
 
 /** The reference's sort values, aliases of our field names. */
 const SORT_ALIASES: Record<string, SegmentSortField> = {
@@ -101,7 +112,7 @@ export function handleTimeRoutes(ctx: AppContext) {
           },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const { accountId } = request.params as { accountId: string };
         const query = request.query as ListQuery;
         const snapshot = await resolveSnapshot(ctx.store, ctx.snapshots, accountId, query.asOf, ctx.now(), ctx.snapshotTtlMs);
@@ -116,15 +127,28 @@ export function handleTimeRoutes(ctx: AppContext) {
         if (query.EmployeeId !== undefined) filters.employeeId = query.EmployeeId;
         if (query.SkillId !== undefined) filters.skillId = query.SkillId;
         if (query.GroupId !== undefined) filters.groupId = query.GroupId;
-        const result = await ctx.store.segments(accountId, snapshot.version, { window, filters, sort, page });
-        return {
-          timeframe: timeframeOf(window),
-          segments: result.items.map(segmentView),
-          pagination: {
-            count: result.count,
-            references: pageLinks(baseUrlOf(request, ctx), requestPath(request), queryParams(request), page, result.count, snapshot.token),
-          },
-        };
+        const path = requestPath(request);
+        const params = queryParams(request);
+        const listKey = listKeyOf(path, params);
+        const knownCount = carriedCount(snapshot, listKey);
+        const result = await ctx.store.segments(accountId, snapshot.version, {
+          window,
+          filters,
+          sort,
+          page: knownCount === undefined ? page : { ...page, knownCount },
+        });
+        const mark = linkMark(ctx.snapshots, snapshot, query.asOf, listKey, result.count);
+        const references = pageLinks(baseUrlOf(request, ctx), path, params, page, result.count, mark);
+        // Written as JSON bytes (../json-writer.ts): those the schema's serializer would give.
+        reply.type(JSON_TYPE);
+        return writeJson((w) => {
+          w.raw('{"timeframe":').value(timeframeOf(window)).raw(',"segments":[');
+          result.items.forEach((s, i) => {
+            if (i > 0) w.raw(',');
+            writeSegment(w, s);
+          });
+          w.raw('],"pagination":').value({ count: result.count, references }).raw('}');
+        });
       },
     );
 
@@ -205,8 +229,8 @@ function readSort(value: string | undefined, causes: Cause[]): { field: SegmentS
   return { field, descending };
 }
 
-/** The wire form of a segment (`agent-segments`); exported for the benchmark floor. */
-export function segmentView(s: SegmentHandleTime) {
+/** The wire form of a segment (`agent-segments`, the Segment schema): exported for the benchmark floor and tests. */
+export function segmentView(s: SegmentSummary) {
   return {
     segmentId: s.segmentId,
     conversationId: s.conversationId,
@@ -222,4 +246,22 @@ export function segmentView(s: SegmentHandleTime) {
     totalHandleTimeMillis: s.totalHandleTimeMillis,
     inFocusTimeMillis: s.inFocusTimeMillis,
   };
+}
+
+/** {@link segmentView}, written directly. */
+function writeSegment(w: JsonWriter, s: SegmentSummary): void {
+  w.raw('{"segmentId":').string(s.segmentId);
+  w.raw(',"conversationId":').string(s.conversationId);
+  w.raw(',"agentId":').integer(s.agentId);
+  w.raw(',"employeeId":').string(s.employeeId);
+  w.raw(',"skillId":').integer(s.skillId);
+  w.raw(',"groupId":').integer(s.groupId);
+  w.raw(',"startTime":').time(s.start);
+  w.raw(',"startTimeL":').integer(s.start);
+  w.raw(',"endTime":').time(s.end);
+  w.raw(',"endTimeL":').integer(s.end);
+  w.raw(',"endReason":').string(s.endReason);
+  w.raw(',"totalHandleTimeMillis":').integer(s.totalHandleTimeMillis);
+  w.raw(',"inFocusTimeMillis":').integer(s.inFocusTimeMillis);
+  w.raw('}');
 }

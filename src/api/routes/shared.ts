@@ -27,6 +27,9 @@ export function timeframeOf(window: TimeWindow) {
   };
 }
 
+/** The content type of a body a route writes as JSON text itself (what Fastify sets for JSON). */
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
 /**
  * Serialises with JSON.stringify: for responses whose schema is a union (documented for
  * OpenAPI), where schema-driven serialisation would validate every page against each branch.

@@ -2,14 +2,14 @@ import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ActivityRecord } from '../../domain/records.js';
-import { formatUtcMillis } from '../../domain/time.js';
 import type { Cause } from '../../errors.js';
 import type { ActivityFilter } from '../../store/store.js';
 import type { AppContext } from '../app.js';
 import { requireAccess } from '../authenticate.js';
-import { DAY_MS, pageLinks, readPage, readWindow, resolveSnapshot, throwIfCauses } from '../paging.js';
+import { type JsonWriter, writeJson } from '../json-writer.js';
+import { carriedCount, DAY_MS, linkMark, listKeyOf, pageLinks, readPage, readWindow, resolveSnapshot, throwIfCauses } from '../paging.js';
 import { AccountParams, AsOf, errorResponses, Metadata, Source, StringEnum, Timeframe } from '../schemas.js';
-import { baseUrlOf, plainJson, queryParams, requestPath, timeframeOf } from './shared.js';
+import { baseUrlOf, JSON_TYPE, plainJson, queryParams, requestPath, timeframeOf } from './shared.js';
 
 const Query = Type.Object({
   v: Type.Optional(StringEnum(['1', '2'], { description: 'response version, default 1' })),
@@ -76,7 +76,7 @@ export function statusChangesRoutes(ctx: AppContext) {
         },
         serializerCompiler: plainJson,
       },
-      async (request) => {
+      async (request, reply) => {
         const { accountId } = request.params as { accountId: string };
         const query = request.query as Query;
         const v1 = query.v !== '2';
@@ -88,25 +88,53 @@ export function statusChangesRoutes(ctx: AppContext) {
         const filter = readFilter(query, causes);
         throwIfCauses(causes);
 
-        const links = (count: number) =>
-          pageLinks(baseUrlOf(request, ctx), requestPath(request), queryParams(request), page, count, snapshot.token);
-        if (v1) {
-          const result = await ctx.store.statusChangesByAgent(accountId, snapshot.version, window, filter, page);
-          return {
-            _metadata: { count: result.count, references: links(result.count) },
-            timeframe: timeframeOf(window),
-            agentsInfo: result.items.map(({ agentId, records }) => {
-              const last = records[records.length - 1] as ActivityRecord;
-              return { ...agentView({ ...last, agentId }), statusChangeHistory: records.map(changeView) };
-            }),
-          };
-        }
-        const result = await ctx.store.statusChanges(accountId, snapshot.version, window, filter, page);
-        return {
-          _metadata: { count: result.count, references: links(result.count) },
-          timeframe: timeframeOf(window),
-          stateChanges: result.items.map((r) => ({ ...agentView(r), ...changeView(r) })),
+        const path = requestPath(request);
+        const params = queryParams(request);
+        const listKey = listKeyOf(path, params);
+        const knownCount = carriedCount(snapshot, listKey);
+        const pageRequest = knownCount === undefined ? page : { ...page, knownCount };
+        const head = (w: JsonWriter, count: number) => {
+          const mark = linkMark(ctx.snapshots, snapshot, query.asOf, listKey, count);
+          const references = pageLinks(baseUrlOf(request, ctx), path, params, page, count, mark);
+          w.raw('{"_metadata":').value({ count, references }).raw(',"timeframe":').value(timeframeOf(window));
         };
+        // The body is written as JSON bytes (../json-writer.ts): those JSON.stringify would give.
+        reply.type(JSON_TYPE);
+        if (v1) {
+          const result = await ctx.store.statusChangesByAgent(accountId, snapshot.version, window, filter, pageRequest);
+          return writeJson((w) => {
+            head(w, result.count);
+            w.raw(',"agentsInfo":[');
+            result.items.forEach(({ agentId, records }, i) => {
+              if (i > 0) w.raw(',');
+              const last = records[records.length - 1];
+              if (last) writeAgent(w, agentId, last);
+              else w.raw('{"agentId":').integer(agentId);
+              w.raw(',"statusChangeHistory":[');
+              records.forEach((r, j) => {
+                w.raw(j > 0 ? ',{' : '{');
+                writeChange(w, r);
+                w.raw('}');
+              });
+              w.raw(']}');
+            });
+            w.raw(']}');
+          });
+        }
+        const result = await ctx.store.statusChanges(accountId, snapshot.version, window, filter, pageRequest);
+        return writeJson((w) => {
+          head(w, result.count);
+          w.raw(',"stateChanges":[');
+          const writeRecordAgent = agentWriter();
+          result.items.forEach((r, i) => {
+            if (i > 0) w.raw(',');
+            writeRecordAgent(w, r);
+            w.raw(',');
+            writeChange(w, r);
+            w.raw('}');
+          });
+          w.raw(']}');
+        });
       },
     );
   };
@@ -124,28 +152,52 @@ function readFilter(query: Query, causes: Cause[]): ActivityFilter {
   return { kind: 'none' };
 }
 
-function agentView(r: ActivityRecord) {
-  return {
-    agentId: r.agentId,
-    employeeId: r.employeeId,
-    agentLoginName: r.agentLoginName,
-    agentUserName: r.agentUserName,
-    agentGroupId: r.agentGroupId,
+/**
+ * `{` and the agent fields (agentFields, in order) of a record, the object left open. A v1
+ * group shows its agent as of its last record.
+ */
+function writeAgent(w: JsonWriter, agentId: number, r: ActivityRecord): void {
+  w.raw('{"agentId":').integer(agentId);
+  w.raw(',"employeeId":').string(r.employeeId);
+  w.raw(',"agentLoginName":').string(r.agentLoginName);
+  w.raw(',"agentUserName":').string(r.agentUserName);
+  w.raw(',"agentGroupId":').integer(r.agentGroupId);
+}
+
+/**
+ * {@link writeAgent} for the records of one page: an agent's records mostly repeat its fields,
+ * so their bytes are kept per agent and copied while the fields stay the same.
+ */
+function agentWriter(): (w: JsonWriter, r: ActivityRecord) => void {
+  const written = new Map<number, { from: ActivityRecord; bytes: Uint8Array }>();
+  return (w, r) => {
+    const last = written.get(r.agentId);
+    if (
+      last !== undefined &&
+      last.from.employeeId === r.employeeId &&
+      last.from.agentLoginName === r.agentLoginName &&
+      last.from.agentUserName === r.agentUserName &&
+      last.from.agentGroupId === r.agentGroupId
+    ) {
+      w.bytes(last.bytes);
+      return;
+    }
+    const start = w.length;
+    writeAgent(w, r.agentId, r);
+    written.set(r.agentId, { from: r, bytes: w.since(start) });
   };
 }
 
-function changeView(r: ActivityRecord) {
-  const view: Record<string, unknown> = {
-    time: formatUtcMillis(r.time),
-    sessionId: r.sessionId,
-    sequenceNumber: r.sequenceNumber,
-    statusType: r.statusType,
-    statusSubType: r.statusSubType,
-  };
+/** The change fields (changeFields, in order) of a record, without braces; the reason only on AWAY records. */
+function writeChange(w: JsonWriter, r: ActivityRecord): void {
+  w.raw('"time":').time(r.time);
+  w.raw(',"sessionId":').integer(r.sessionId);
+  w.raw(',"sequenceNumber":').integer(r.sequenceNumber);
+  w.raw(',"statusType":').integer(r.statusType);
+  w.raw(',"statusSubType":').integer(r.statusSubType);
   if (r.statusReasonId !== undefined) {
-    view.statusReasonId = r.statusReasonId;
-    view.statusReasonText = r.statusReasonText ?? null;
+    w.raw(',"statusReasonId":').integer(r.statusReasonId);
+    w.raw(',"statusReasonText":').stringOrNull(r.statusReasonText ?? null);
   }
-  view.prevStatusChangeTime = r.prevStatusChangeTime === null ? null : formatUtcMillis(r.prevStatusChangeTime);
-  return view;
+  w.raw(',"prevStatusChangeTime":').timeOrNull(r.prevStatusChangeTime);
 }

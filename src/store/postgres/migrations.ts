@@ -259,6 +259,20 @@ const MIGRATIONS: readonly Migration[] = [
     PRIMARY KEY (account_id, agent_id, time)
   );
   `,
+  // 5: the paged reads (status-changes, agent-segments in its default order) served by one
+  // index each: the API order (row_id last, the tie-break SQLite's rowid gives) with the
+  // visibility columns included, so counting a window, skipping an offset and checking a
+  // snapshot need no heap row. (Unlike SQLite, the shown columns are not included: free text
+  // of any length would overflow a B-tree entry.) The default segment order (end time
+  // descending, ties by segment id ascending) has an index of its own.
+  `
+  DROP INDEX activity_by_time;
+  CREATE INDEX activity_page ON activity_records (account_id, time, agent_id, session_id, sequence_number, event_id, row_id)
+    INCLUDE (valid_from, valid_to);
+  DROP INDEX segments_by_end;
+  CREATE INDEX segments_by_end ON segments (account_id, end_time, segment_id, row_id) INCLUDE (valid_from, valid_to);
+  CREATE INDEX segments_page_by_end_desc ON segments (account_id, end_time DESC, segment_id, row_id) INCLUDE (valid_from, valid_to);
+  `,
 ];
 
 /**

@@ -9,6 +9,14 @@ import type { NhtFacts, NhtHour } from '../../domain/nht.js';
 import type { ActivityRecord, DataQualityItem } from '../../domain/records.js';
 import { type AgentWindow, agentWindow, handleTimeConversations, NO_END, NO_START } from '../agent-replay.js';
 import { retentionBoundary } from '../months.js';
+import {
+  ACTIVITY_COLUMNS as ACTIVITY_COLUMN_SPECS,
+  ACTIVITY_READ_COLUMNS,
+  activityFromValues,
+  freeTextPositions,
+  SEGMENT_SUMMARY_COLUMNS,
+  segmentSummaryFromValues,
+} from '../row-mappings.js';
 import type {
   AccountSettings,
   AccountVersion,
@@ -21,6 +29,7 @@ import type {
   PageRequest,
   RetentionOutcome,
   SegmentQuery,
+  SegmentSummary,
   Store,
   TimeWindow,
 } from '../store.js';
@@ -35,10 +44,8 @@ import { isMissingPartition, LOCK_ORDER, lockPartitions, monthOf, PartitionMaint
 import { agedPartitions, deleteAgedSpans, deleteLedger, deletePartitionedRows } from './retention.js';
 import { StatisticsKeeper } from './statistics.js';
 import {
-  ACTIVITY_COLUMNS,
   type DerivedTables,
   derivedTables,
-  rowToActivityRecord,
   rowToIssue,
   rowToSegment,
   type SessionRow,
@@ -80,7 +87,10 @@ interface AgentReplay {
 }
 
 const VISIBLE = (v: string) => `valid_from <= ${v} AND (valid_to IS NULL OR valid_to > ${v})`;
-const ACTIVITY_SELECT = ACTIVITY_COLUMNS.map((c) => c.name).join(', ');
+const ACTIVITY_SELECT = ACTIVITY_READ_COLUMNS.join(', ');
+/** Where the BYTEA free text sits in a row of ACTIVITY_SELECT. */
+const ACTIVITY_FREE_TEXT = freeTextPositions(ACTIVITY_COLUMN_SPECS, ACTIVITY_READ_COLUMNS);
+const SEGMENT_SUMMARY_SELECT = SEGMENT_SUMMARY_COLUMNS.join(', ');
 /** How many versions pass between collections of superseded rows. */
 const COLLECT_EVERY = 64;
 /** Ids per ledger lookup of findConflicts. */
@@ -239,14 +249,15 @@ export class PostgresStore implements Store {
     const { where, params } = activityWhere(accountId, version, window, filter);
     const n = params.length;
     const [count, rows] = await Promise.all([
-      this.count(`SELECT count(*) AS n FROM activity_records WHERE ${where}`, params),
-      this.pool.query(
-        `SELECT ${ACTIVITY_SELECT} FROM activity_records WHERE ${where}
+      page.knownCount ?? this.count(`SELECT count(*) AS n FROM activity_records WHERE ${where}`, params),
+      this.pool.query<unknown[]>({
+        text: `SELECT ${ACTIVITY_SELECT} FROM activity_records WHERE ${where}
          ORDER BY time, agent_id, session_id, sequence_number, event_id, row_id LIMIT $${n + 1} OFFSET $${n + 2}`,
-        [...params, page.limit, page.offset],
-      ),
+        values: [...params, page.limit, page.offset],
+        rowMode: 'array',
+      }),
     ]);
-    return { count, items: rows.rows.map(rowToActivityRecord) };
+    return { count, items: rows.rows.map(activityFromBytes) };
   }
 
   async statusChangesByAgent(
@@ -259,7 +270,7 @@ export class PostgresStore implements Store {
     const { where, params } = activityWhere(accountId, version, window, filter);
     const n = params.length;
     const [count, agentRows] = await Promise.all([
-      this.count(`SELECT count(DISTINCT agent_id) AS n FROM activity_records WHERE ${where}`, params),
+      page.knownCount ?? this.count(`SELECT count(DISTINCT agent_id) AS n FROM activity_records WHERE ${where}`, params),
       this.pool.query(`SELECT DISTINCT agent_id FROM activity_records WHERE ${where} ORDER BY agent_id LIMIT $${n + 1} OFFSET $${n + 2}`, [
         ...params,
         page.limit,
@@ -268,13 +279,14 @@ export class PostgresStore implements Store {
     ]);
     const agentIds = agentRows.rows.map((r) => r.agent_id as number);
     if (agentIds.length === 0) return { count, items: [] };
-    const rows = await this.pool.query(
-      `SELECT ${ACTIVITY_SELECT} FROM activity_records WHERE ${where} AND agent_id = ANY($${n + 1}::bigint[])
+    const rows = await this.pool.query<unknown[]>({
+      text: `SELECT ${ACTIVITY_SELECT} FROM activity_records WHERE ${where} AND agent_id = ANY($${n + 1}::bigint[])
        ORDER BY agent_id, time, session_id, sequence_number, event_id, row_id`,
-      [...params, agentIds],
-    );
+      values: [...params, agentIds],
+      rowMode: 'array',
+    });
     const groups = new Map<number, ActivityRecord[]>(agentIds.map((id) => [id, []]));
-    for (const row of rows.rows) groups.get(row.agent_id as number)?.push(rowToActivityRecord(row));
+    for (const row of rows.rows) groups.get(row[0] as number)?.push(activityFromBytes(row));
     return { count, items: agentIds.map((agentId) => ({ agentId, records: groups.get(agentId) ?? [] })) };
   }
 
@@ -316,19 +328,20 @@ export class PostgresStore implements Store {
     });
   }
 
-  async segments(accountId: string, version: number, query: SegmentQuery): Promise<Page<SegmentHandleTime>> {
+  async segments(accountId: string, version: number, query: SegmentQuery): Promise<Page<SegmentSummary>> {
     const { where, params } = segmentWhere(accountId, version, query);
     const n = params.length;
     const direction = query.sort.descending ? 'DESC' : 'ASC';
     const [count, rows] = await Promise.all([
-      this.count(`SELECT count(*) AS n FROM segments WHERE ${where}`, params),
-      this.pool.query(
-        `SELECT * FROM segments WHERE ${where}
+      query.page.knownCount ?? this.count(`SELECT count(*) AS n FROM segments WHERE ${where}`, params),
+      this.pool.query<unknown[]>({
+        text: `SELECT ${SEGMENT_SUMMARY_SELECT} FROM segments WHERE ${where}
          ORDER BY ${SEGMENT_SORT_COLUMNS[query.sort.field]} ${direction}, segment_id ASC, row_id LIMIT $${n + 1} OFFSET $${n + 2}`,
-        [...params, query.page.limit, query.page.offset],
-      ),
+        values: [...params, query.page.limit, query.page.offset],
+        rowMode: 'array',
+      }),
     ]);
-    return { count, items: rows.rows.map(rowToSegment) };
+    return { count, items: rows.rows.map(segmentSummaryFromValues) };
   }
 
   async segment(accountId: string, version: number, segmentId: string): Promise<SegmentHandleTime | undefined> {
@@ -856,6 +869,12 @@ export class PostgresStore implements Store {
     await collectNhtHours(db, accountId, cutoff, current);
     await db.query('DELETE FROM account_versions WHERE account_id = $1 AND version < $2', [accountId, cutoff]);
   }
+}
+
+/** An activity record from a row of ACTIVITY_SELECT: its free text arrives as UTF-8 bytes. */
+function activityFromBytes(row: unknown[]): ActivityRecord {
+  for (const i of ACTIVITY_FREE_TEXT) if (row[i] !== null) row[i] = (row[i] as Buffer).toString('utf8');
+  return activityFromValues(row);
 }
 
 function activityWhere(accountId: string, version: number, window: TimeWindow, filter: ActivityFilter) {

@@ -212,6 +212,24 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account_id, agent_id, time)
   ) WITHOUT ROWID;
   `,
+  // 5: the paged reads (status-changes, agent-segments in its default order) served by one
+  // index each: the API order, then the visibility columns, so counting a window, skipping an
+  // offset and checking a snapshot read no table row; then every column the page shows, so the
+  // page itself is read in index order instead of one table lookup per row. The default segment
+  // order (end time descending, ties by segment id ascending) has an index of its own: in an
+  // ascending one SQLite sorts every row it skips.
+  `
+  DROP INDEX activity_by_time;
+  CREATE INDEX activity_page ON activity_records (
+    account_id, time, agent_id, session_id, sequence_number, event_id, valid_from, valid_to,
+    status_type, status_sub_type, has_reason, reason_id, reason_text, prev_status_change_time,
+    employee_id, login_name, user_name, group_id);
+  DROP INDEX segments_by_end;
+  CREATE INDEX segments_by_end ON segments (account_id, end_time, segment_id, valid_from, valid_to);
+  CREATE INDEX segments_page_by_end_desc ON segments (
+    account_id, end_time DESC, segment_id, valid_from, valid_to,
+    conversation_id, agent_id, skill_id, start_time, end_reason, employee_id, group_id, total_handle_ms, in_focus_ms);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
