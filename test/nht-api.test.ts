@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import type { WfmEvent } from '../src/domain/events.js';
 import type { NhtInterval } from '../src/domain/nht.js';
 import { computeNht } from '../src/domain/nht.js';
 import { nhtFactsFromEvents } from '../src/domain/nht-facts.js';
 import { simulate } from '../src/sim/simulate.js';
+import { contiguousBatches } from './support/batches.js';
 import { ACCOUNT, at, DAY0, type Harness, harness, STORES, walkPages } from './support/harness.js';
 
 const BASE = 'http://wfm.test';
@@ -539,13 +539,7 @@ for (const factory of STORES) {
             const account = `prop${++run}`;
             const events = [...simulate({ seed, agents: 6, hours: 6, start: SIM_START })];
             // Contiguous batches, in time order or the newest first (late arrivals).
-            const points = [...new Set(cuts.map((c) => Math.floor((c / 10_000) * events.length)))].sort((a, b) => a - b);
-            const batches: WfmEvent[][] = [];
-            let prev = 0;
-            for (const p of [...points, events.length]) {
-              if (p > prev) batches.push(events.slice(prev, p));
-              prev = p;
-            }
+            const batches = contiguousBatches(events, cuts);
             if (reversed) batches.reverse();
             for (const batch of batches) {
               const res = await h.ingest(batch, account);

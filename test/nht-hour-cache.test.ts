@@ -10,6 +10,7 @@ import type { WfmEvent } from '../src/domain/events.js';
 import { computeNht } from '../src/domain/nht.js';
 import { nhtFactsFromEvents } from '../src/domain/nht-facts.js';
 import { simulate } from '../src/sim/simulate.js';
+import { contiguousBatches } from './support/batches.js';
 import { DAY0, type Harness, harness, STORES } from './support/harness.js';
 
 const HOUR = 3600_000;
@@ -64,18 +65,6 @@ function linkOf(body: { _metadata: { references: Array<{ rel: string; href: stri
   return link.href;
 }
 
-/** Contiguous slices of the events at the given cut points (fractions of 10,000). */
-function batchesOf(events: WfmEvent[], cuts: number[]): WfmEvent[][] {
-  const points = [...new Set(cuts.map((c) => Math.floor((c / 10_000) * events.length)))].sort((a, b) => a - b);
-  const batches: WfmEvent[][] = [];
-  let prev = 0;
-  for (const p of [...points, events.length]) {
-    if (p > prev) batches.push(events.slice(prev, p));
-    prev = p;
-  }
-  return batches;
-}
-
 for (const factory of STORES) {
   describe(`NHT hour cache (${factory.name})`, () => {
     let h: Harness;
@@ -100,7 +89,7 @@ for (const factory of STORES) {
             const headers = { authorization: `Bearer ${token}` };
             const events = [...simulate({ seed, agents: 5, hours: SIM_HOURS, start: SIM_START })];
             // Batches in a shuffled order: late arrivals land before, inside and after cached hours.
-            const batches = batchesOf(events, cuts)
+            const batches = contiguousBatches(events, cuts)
               .map((batch, i) => ({ batch, key: order[i % order.length] as number }))
               .sort((a, b) => a.key - b.key)
               .map((b) => b.batch);
