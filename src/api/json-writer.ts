@@ -30,8 +30,11 @@ function dayPrefix(day: number): Uint8Array {
 /** The bytes of the constant texts given to {@link JsonWriter.raw}. */
 const rawBytes = new Map<string, Uint8Array>();
 
-/** One growing buffer per process: a body is written synchronously, then copied out. */
-let scratch: Buffer = Buffer.allocUnsafe(256 * 1024);
+/** One buffer per process: a body is written synchronously, then copied out. */
+const SCRATCH_BYTES = 256 * 1024;
+/** A buffer grown for a rare huge body (a long v1 page) is kept only up to this size. */
+const MAX_KEPT_BYTES = 4 * 1024 * 1024;
+let scratch: Buffer = Buffer.allocUnsafe(SCRATCH_BYTES);
 
 /**
  * Writes one JSON value into bytes. `write` must be synchronous (the buffer is shared).
@@ -43,8 +46,9 @@ let scratch: Buffer = Buffer.allocUnsafe(256 * 1024);
 export function writeJson(write: (w: JsonWriter) => void): Buffer {
   const writer = new JsonWriter(scratch);
   write(writer);
-  scratch = writer.buffer;
-  return Buffer.from(writer.buffer.subarray(0, writer.length));
+  const body = Buffer.from(writer.buffer.subarray(0, writer.length));
+  scratch = writer.buffer.length <= MAX_KEPT_BYTES ? writer.buffer : Buffer.allocUnsafe(SCRATCH_BYTES);
+  return body;
 }
 
 export class JsonWriter {

@@ -5,8 +5,9 @@
  *
  * Validity, exact for snapshots: every account version records `nht_from`, the earliest instant
  * whose NHT inputs it may have changed (an ingest: its earliest new event, since the state
- * machines are causal — an event changes derived facts at its time and later only; anything
- * else: NULL, meaning everything). An hour [s, s + 1 h) computed at version C answers version V
+ * machines are causal — an event changes derived facts at its time and later only — unless a
+ * late event replayed an agent from a blank state, which after retention can rewrite earlier
+ * rows; that and anything else: NULL, meaning everything). An hour [s, s + 1 h) computed at version C answers version V
  * when no version between them (C, V] or (V, C] has `nht_from` < s + 1 h. A version whose row was
  * collected cannot be checked, so an hour cached before the oldest kept version is recomputed
  * (collection first moves still-valid hours forward; see `refreshableVersions`).
@@ -113,7 +114,9 @@ export function validHours(
     if (row.version !== version) {
       // Versions in between that were collected cannot be checked.
       if (Math.min(row.version, version) + 1 < oldest) continue;
-      from = changedFrom.get(row.version) ?? null;
+      // A range the store did not answer counts as changed everywhere: never fail open.
+      const changed = changedFrom.get(row.version);
+      from = changed === undefined ? NHT_CHANGED_EVERYWHERE : changed;
     }
     if (from === null || from >= row.hourStart + HOUR_MS) out.set(row.hourStart, decodeNhtHour(row.hourStart, row.body));
   }

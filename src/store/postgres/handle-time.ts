@@ -103,7 +103,10 @@ export class HandleTimeDeriver {
     known: Map<string, ConversationInputs> = new Map(),
     batch: FreshEvents = freshEvents([]),
   ): Promise<void> {
-    for (const part of chunks(pairs, PAIR_CHUNK)) await this.deriveChunk(db, accountId, part, version, idleTimeoutMillis, known, batch);
+    // Each chunk reads into its own copy, so a rebuild holds one chunk's conversations, not the account's.
+    for (const part of chunks(pairs, PAIR_CHUNK)) {
+      await this.deriveChunk(db, accountId, part, version, idleTimeoutMillis, new Map(known), batch);
+    }
   }
 
   private async deriveChunk(

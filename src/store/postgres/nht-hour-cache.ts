@@ -39,15 +39,33 @@ export async function cachedNhtHours(
   return validHours(rows, version, oldest, changedFrom);
 }
 
-/** Keeps hours computed at `version` unless a later computation is kept already. */
+/**
+ * Keeps hours computed at `version` unless a later computation is kept already. Best effort: a
+ * read never waits behind (or deadlocks with) a writer's collection of the same rows.
+ */
 export async function saveNhtHours(pool: pg.Pool, accountId: string, version: number, hours: readonly NhtHour[]): Promise<void> {
-  await pool.query(
-    `INSERT INTO nht_hours (account_id, hour_start, version, body)
-     SELECT $1, h, $2, b FROM unnest($3::bigint[], $4::text[]) AS u(h, b)
-     ON CONFLICT (account_id, hour_start) DO UPDATE SET version = excluded.version, body = excluded.body
-     WHERE excluded.version >= nht_hours.version`,
-    [accountId, version, hours.map((h) => h.start), hours.map(encodeNhtHour)],
-  );
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query("BEGIN; SET LOCAL lock_timeout = '50ms'");
+    await client.query(
+      `INSERT INTO nht_hours (account_id, hour_start, version, body)
+       SELECT $1, h, $2, b FROM unnest($3::bigint[], $4::text[]) AS u(h, b)
+       ON CONFLICT (account_id, hour_start) DO UPDATE SET version = excluded.version, body = excluded.body
+       WHERE excluded.version >= nht_hours.version`,
+      [accountId, version, hours.map((h) => h.start), hours.map(encodeNhtHour)],
+    );
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    // lock_not_available, deadlock_detected: skip this time; the hours are computed again later.
+    const code = (err as { code?: string }).code;
+    if (code !== '55P03' && code !== '40P01') throw err;
+  } finally {
+    client.release(broken);
+  }
 }
 
 /**

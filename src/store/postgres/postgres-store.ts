@@ -73,6 +73,11 @@ interface AgentChanges {
   conversations: Set<string>;
   /** pairs of the agents' own conversations whose handle-time inputs changed */
   pairs: Pair[];
+  /**
+   * a late event replayed an agent from a blank state (no checkpoint before it): after retention
+   * its rows before the event can change too, so the version's NHT change is not bounded by it
+   */
+  fromBlank: boolean;
 }
 
 /** One agent replayed over a window of its history (see {@link PostgresStore.replayWindows}). */
@@ -226,6 +231,8 @@ export class PostgresStore implements Store {
       );
       const duplicates = events.length - stored.size;
       const changes = await this.deriveAgents(db, accountId, groupByAgent(freshEvents), version);
+      if (changes.fromBlank)
+        await db.query('UPDATE account_versions SET nht_from = NULL WHERE account_id = $1 AND version = $2', [accountId, version]);
       const { idleTimeoutMillis } = await this.readSettings(db, accountId);
       await this.handleTime.deriveAfter(db, accountId, freshEvents, changes.conversations, changes.pairs, version, idleTimeoutMillis);
       if (version % COLLECT_EVERY === 0) await this.collectHistory(db, accountId, version);
@@ -597,11 +604,12 @@ export class PostgresStore implements Store {
    * checkpoint when an event is late. Says what changed that handle time depends on.
    */
   private async deriveAgents(db: Queryable, accountId: string, groups: Map<number, WfmEvent[]>, version: number): Promise<AgentChanges> {
-    const changes: AgentChanges = { conversations: new Set(), pairs: [] };
+    const changes: AgentChanges = { conversations: new Set(), pairs: [], fromBlank: false };
     for (const part of chunks([...groups.keys()], AGENT_CHUNK)) {
       const chunk = await this.deriveAgentChunk(db, accountId, groups, part, version);
       for (const c of chunk.conversations) changes.conversations.add(c);
       changes.pairs.push(...chunk.pairs);
+      changes.fromBlank ||= chunk.fromBlank;
     }
     return changes;
   }
@@ -692,7 +700,11 @@ export class PostgresStore implements Store {
     await this.saveCheckpoints(db, accountId, w.clearedCheckpoints, w.checkpoints);
     await this.saveAgentStates(db, accountId, w.states);
 
-    const changes: AgentChanges = { conversations: new Set(), pairs: [] };
+    const changes: AgentChanges = {
+      conversations: new Set(),
+      pairs: [],
+      fromBlank: windows.some(({ replay }) => replay.fresh !== undefined && replay.from === NO_START),
+    };
     const changedIssues = new Map<number, DataQualityItem[]>();
     for (const i of [...issues.superseded, ...issues.inserted]) {
       if (i.conversationId !== undefined) changes.conversations.add(i.conversationId);

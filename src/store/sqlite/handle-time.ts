@@ -128,7 +128,8 @@ export class HandleTimeDeriver {
     batch: FreshEvents = freshEvents([]),
   ): void {
     for (let i = 0; i < pairs.length; i += PAIR_CHUNK) {
-      this.deriveChunk(accountId, pairs.slice(i, i + PAIR_CHUNK), version, idleTimeoutMillis, known, batch);
+      // Each chunk reads into its own copy, so a rebuild holds one chunk's conversations, not the account's.
+      this.deriveChunk(accountId, pairs.slice(i, i + PAIR_CHUNK), version, idleTimeoutMillis, new Map(known), batch);
     }
   }
 

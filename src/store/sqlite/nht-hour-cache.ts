@@ -46,7 +46,8 @@ export class SqliteNhtHourCache {
         for (const hour of hours) this.stmt.upsert.run(accountId, hour.start, version, encodeNhtHour(hour));
       })();
     } catch (err) {
-      if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+      // SQLITE_BUSY, or SQLITE_BUSY_SNAPSHOT when another process wrote since this read began.
+      if (!(err as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw err;
     } finally {
       this.db.pragma(`busy_timeout = ${timeout}`);
     }

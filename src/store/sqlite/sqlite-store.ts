@@ -49,6 +49,11 @@ interface AgentChanges {
   conversations: Set<string>;
   /** the agent's own conversations whose handle-time inputs changed */
   handleTime: Set<string>;
+  /**
+   * a late event replayed the agent from a blank state (no checkpoint before it): after retention
+   * its rows before the event can change too, so the version's NHT change is not bounded by it
+   */
+  fromBlank?: boolean;
 }
 
 const VISIBLE = 'valid_from <= @version AND (valid_to IS NULL OR valid_to > @version)';
@@ -132,6 +137,7 @@ export class SqliteStore implements Store {
         const agentPairs: Pair[] = [];
         for (const [agentId, agentEvents] of groupByAgent(freshEvents)) {
           const changes = this.deriveAgent(accountId, agentId, agentEvents, version);
+          if (changes.fromBlank) this.stmt.clearNhtFrom.run(accountId, version);
           for (const c of changes.conversations) changedConversations.add(c);
           for (const conversationId of changes.handleTime) agentPairs.push({ agentId, conversationId });
         }
@@ -566,7 +572,11 @@ export class SqliteStore implements Store {
     const changedIssues = [...issues.superseded, ...issues.inserted];
     const conversations = new Set<string>();
     for (const i of changedIssues) if (i.conversationId !== undefined) conversations.add(i.conversationId);
-    return { conversations, handleTime: fresh ? handleTimeConversations(w, fresh, changedIssues) : new Set() };
+    return {
+      conversations,
+      handleTime: fresh ? handleTimeConversations(w, fresh, changedIssues) : new Set(),
+      fromBlank: fresh !== undefined && from === NO_START,
+    };
   }
 
   private checkpointAtOrBefore(accountId: string, agentId: number, time: number): AgentCheckpoint | undefined {
@@ -623,6 +633,7 @@ function prepareStatements(db: Database.Database) {
     setSnapshotFloor: db.prepare('UPDATE accounts SET snapshot_floor = ? WHERE account_id = ?'),
     setVersion: db.prepare('UPDATE accounts SET version = ? WHERE account_id = ?'),
     insertVersion: db.prepare('INSERT INTO account_versions (account_id, version, committed_at, nht_from) VALUES (?, ?, ?, ?)'),
+    clearNhtFrom: db.prepare('UPDATE account_versions SET nht_from = NULL WHERE account_id = ? AND version = ?'),
     lastVersionBefore: db.prepare('SELECT max(version) FROM account_versions WHERE account_id = ? AND committed_at <= ?').pluck(),
     getAgentState: db.prepare('SELECT state FROM agent_state WHERE account_id = ? AND agent_id = ?').pluck(),
     upsertAgentState: db.prepare(
