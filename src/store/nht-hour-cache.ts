@@ -4,13 +4,14 @@
  * UTC hours from it instead of re-reading every session, segment and counted message.
  *
  * Validity, exact for snapshots: every account version records `nht_from`, the earliest instant
- * whose NHT inputs it may have changed (an ingest: its earliest new event, since the state
- * machines are causal — an event changes derived facts at its time and later only — unless a
+ * whose NHT inputs it may have changed. An ingest: its earliest new event, since the state
+ * machines are causal (an event changes derived facts at its time and later only) — unless a
  * late event replayed an agent from a blank state, which after retention can rewrite earlier
- * rows; that and anything else: NULL, meaning everything). An hour [s, s + 1 h) computed at version C answers version V
- * when no version between them (C, V] or (V, C] has `nht_from` < s + 1 h. A version whose row was
- * collected cannot be checked, so an hour cached before the oldest kept version is recomputed
- * (collection first moves still-valid hours forward; see `refreshableVersions`).
+ * rows. That and anything else (settings, rebuild, retention): NULL, meaning everything. An hour
+ * [s, s + 1 h) computed at version C answers version V when no version between them, (C, V] or
+ * (V, C], has `nht_from` < s + 1 h. A version whose row was collected cannot be checked, so an
+ * hour cached before the oldest kept version is recomputed (a store's collection first moves
+ * the still-valid hours forward; see the stores' nht-hour-cache.ts `collect`).
  *
  * Only regular hours are cached: 60 minutes made of the four UTC quarter-hours, which is every
  * hour of every zone whose offset is a whole multiple of 15 minutes, except around a DST change
