@@ -179,21 +179,13 @@ function validateQuery(query: NhtQuery): void {
  * @example defaultSkillIds(facts, { fromMs, toMs, intervalMinutes: 60, defaultMaxSlots: 4 }) // [1, 3]
  */
 export function defaultSkillIds(facts: NhtFacts, query: NhtQuery): number[] {
-  const hours = bucketsOverlapping(query.fromMs, query.toMs, 60, query.timeZone);
-  const first = hours[0];
-  const last = hours[hours.length - 1];
-  if (!first || !last) return [];
-  const from = first.start;
-  const to = last.end;
-  const skills = new Set<number>();
-  for (const q of facts.queued) if (from <= q.time && q.time < to) skills.add(q.skillId);
-  for (const m of facts.countedMessages) if (from <= m.time && m.time < to) skills.add(m.skillId);
-  // A start or end in the span, or open across part of it: s < to and e ≥ from (e = ∞ if open).
-  for (const g of facts.segments) if (g.start < to && (g.end === null || g.end >= from)) skills.add(g.skillId);
-  // Ignored starts never reach the facts; a listed start is also a segment, kept for stores
-  // that send starts without their segments.
-  for (const s of facts.segmentStarts) if (from <= s.time && s.time < to) skills.add(s.skillId);
-  return [...skills].sort((a, b) => a - b);
+  return unionAscending(activeSkillsByHour(facts, bucketsOverlapping(query.fromMs, query.toMs, 60, query.timeZone)));
+}
+
+function unionAscending(lists: ReadonlyArray<readonly number[]>): number[] {
+  const all = new Set<number>();
+  for (const list of lists) for (const n of list) all.add(n);
+  return [...all].sort((a, b) => a - b);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -694,7 +686,7 @@ function hourlyFieldsOf(h: SkillHour): HourlyFields {
   };
 }
 
-/** Per hour, the skills of {@link defaultSkillIds} whose activity falls in that hour; ascending. */
+/** Per hour, the skills of {@link defaultSkillIds} whose activity falls in that hour (the one place that rule is written); ascending. */
 function activeSkillsByHour(facts: NhtFacts, hours: readonly Bucket[]): number[][] {
   const active: Array<Set<number>> = hours.map(() => new Set());
   const mark = (t: number, skillId: number): void => {
@@ -703,8 +695,10 @@ function activeSkillsByHour(facts: NhtFacts, hours: readonly Bucket[]): number[]
   };
   for (const q of facts.queued) mark(q.time, q.skillId);
   for (const m of facts.countedMessages) mark(m.time, m.skillId);
+  // Ignored starts never reach the facts; a listed start is also a segment, kept for stores
+  // that send starts without their segments.
   for (const s of facts.segmentStarts) mark(s.time, s.skillId);
-  // A segment marks every hour with s < H.end and e ≥ H.start (e = ∞ while open).
+  // A start or end in H, or open across part of it: every hour with s < H.end and e ≥ H.start (e = ∞ while open).
   for (const g of facts.segments) {
     const end = g.end ?? Number.POSITIVE_INFINITY;
     for (let h = firstBucketEndingAfter(hours, g.start); h < hours.length && (hours[h] as Bucket).start <= end; h++) {
@@ -729,11 +723,12 @@ export function computeNhtHours(
   const perQuarter = bucketFields(facts, quarters);
   const perHour = skillHours(hours, hourlyDetail(facts, hours, defaultMaxSlots));
   const active = activeSkillsByHour(facts, hours);
+  const byHour = quartersByHour(hours, quarters);
   let q = 0;
   return hours.map((hour, h) => {
+    const hourQuarters = byHour[h] as Bucket[];
     const first = q;
-    while (q < quarters.length && (quarters[q] as Bucket).end <= hour.end) q++;
-    const hourQuarters = quarters.slice(first, q);
+    q += hourQuarters.length;
     const skills = new Map<number, NhtHourSkill>();
     const at = (skillId: number): NhtHourSkill => {
       let s = skills.get(skillId);
@@ -753,9 +748,7 @@ export function computeNhtHours(
 
 /** The default skill list of a window from its hours: the union of their active skills, ascending. */
 export function defaultSkillsOfHours(hours: readonly NhtHour[]): number[] {
-  const skills = new Set<number>();
-  for (const h of hours) for (const s of h.activeSkills) skills.add(s);
-  return [...skills].sort((a, b) => a - b);
+  return unionAscending(hours.map((h) => h.activeSkills));
 }
 
 function addQuarter(into: BucketAcc, q: BucketAcc): void {
@@ -818,6 +811,16 @@ export function nhtRowsFromHours(
       return intervalOf(bucket, timestamp, sums, skill?.hourly ?? NO_HOURLY);
     }),
   }));
+}
+
+/** Each hour's own 15-minute buckets, in order (hour boundaries are quarter boundaries in every zone). */
+export function quartersByHour(hours: readonly Bucket[], quarters: readonly Bucket[]): Bucket[][] {
+  let q = 0;
+  return hours.map((hour) => {
+    const own: Bucket[] = [];
+    while (q < quarters.length && (quarters[q] as Bucket).end <= hour.end) own.push(quarters[q++] as Bucket);
+    return own;
+  });
 }
 
 /** The 60-minute buckets overlapping a query's window and their 15-minute buckets. */

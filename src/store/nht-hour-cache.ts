@@ -20,7 +20,7 @@
 import type { Bucket } from '../domain/intervals.js';
 import { HOUR_MS, QUARTER_HOUR_MS } from '../domain/intervals.js';
 import type { HourlyFields, NhtHour, NhtHourSkill, QuarterSums } from '../domain/nht.js';
-import { computeNhtHours } from '../domain/nht.js';
+import { computeNhtHours, quartersByHour } from '../domain/nht.js';
 import type { Store } from './store.js';
 
 /** `nht_from` meaning "every instant" (NULL in the table); below any event time. */
@@ -139,7 +139,7 @@ export async function nhtHoursOf(
   plan: { hours: readonly Bucket[]; quarters: readonly Bucket[] },
   defaultMaxSlots: number,
 ): Promise<NhtHour[]> {
-  const quartersOf = splitQuarters(plan.hours, plan.quarters);
+  const quartersOf = quartersByHour(plan.hours, plan.quarters);
   const cacheable = plan.hours.map((h, i) => isCacheableHour(h, quartersOf[i] as Bucket[]));
   const cached = await store.cachedNhtHours(
     accountId,
@@ -167,14 +167,4 @@ export async function nhtHoursOf(
   }
   if (computed.length > 0) await store.cacheNhtHours(accountId, version, computed);
   return out as NhtHour[];
-}
-
-/** Each hour's own 15-minute buckets (hour boundaries are quarter boundaries in every zone). */
-function splitQuarters(hours: readonly Bucket[], quarters: readonly Bucket[]): Bucket[][] {
-  let q = 0;
-  return hours.map((hour) => {
-    const own: Bucket[] = [];
-    while (q < quarters.length && (quarters[q] as Bucket).end <= hour.end) own.push(quarters[q++] as Bucket);
-    return own;
-  });
 }
